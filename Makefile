@@ -1,0 +1,61 @@
+# Every target creates and reuses .venv on its own, so a fresh clone needs nothing but python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Where the real benchmark sequences live (skipped cleanly when absent).
+REAL   ?= ../shared/data/real
+DATA_DIR ?= data/synth
+
+.PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
+        bench-tracker bench train ablation-select ablation-refine ablation-temporal ablations
+
+help:  ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: this disk holds the CPU wheel of exactly this release.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	# albumentations drags in opencv-python-headless, which can shadow contrib's cv2 (CSRT/KCF live in contrib).
+	$(PY) -c "import cv2; cv2.TrackerCSRT" 2>/dev/null || \
+	  $(PY) -m pip install -q --force-reinstall --no-deps "$$($(PY) -m pip list --format=freeze | grep -i '^opencv-contrib-python-headless==')"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with every dependency (offline-safe)
+
+test: $(STAMP)  ## run the whole test suite
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)  ## tests without the slow ones
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)  ## ruff
+	$(VENV)/bin/ruff check vasr lightning_modules datamodules tests
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format vasr lightning_modules datamodules tests
+
+synth: $(STAMP)  ## write the embedded default dataset (LaSOT layout) to $(DATA_DIR)
+	$(VENV)/bin/vasr synth --out $(DATA_DIR)
+
+demo: synth  ## the main job on the default data: linear-interpolation baseline, evaluated
+	$(VENV)/bin/vasr baseline --dataset lasot --root $(DATA_DIR) --out results/demo/linear
+	$(VENV)/bin/vasr evaluate --dataset lasot --root $(DATA_DIR) --pred results/demo/linear
+
+baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (README table)
+	$(MAKE) synth
+	$(VENV)/bin/vasr baseline --dataset lasot --root $(DATA_DIR) --out results/synth/linear
+	$(VENV)/bin/vasr evaluate --dataset lasot --root $(DATA_DIR) --pred results/synth/linear --csv results/synth/linear.csv
+	@if [ -d "$(REAL)" ]; then \
+	  $(VENV)/bin/vasr baseline --dataset otb --root $(REAL) --out results/real/linear && \
+	  $(VENV)/bin/vasr evaluate --dataset otb --root $(REAL) --pred results/real/linear --csv results/real/linear.csv; \
+	else echo "skipping real data: $(REAL) not found"; fi
+
+# Filled by later issues (tracking, T-Assess, VG-Refine, pipeline).
+bench-tracker bench train ablation-select ablation-refine ablation-temporal ablations:
+	@echo "'make $@' is not implemented yet (see the open issues)"; exit 2
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

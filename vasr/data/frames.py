@@ -37,17 +37,20 @@ def _check_index(index: int, length: int) -> int:
 
 
 class ImageFolderFrames:
-    """Frames stored one image file each (jpg/png), in the order given."""
+    """Frames stored one image file each (jpg/png), in the order given.
+
+    ``paths`` is kept as given (not copied), so a lazy sequence of computed paths costs nothing per frame:
+    a LaSOT-sized index would otherwise hold millions of Path objects."""
 
     def __init__(self, paths: SequenceABC[str | Path]) -> None:
-        self.paths = [Path(p) for p in paths]
+        self.paths = paths
         self._size: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> np.ndarray:
-        path = self.paths[_check_index(index, len(self.paths))]
+        path = Path(self.paths[_check_index(index, len(self.paths))])
         if not path.is_file():
             raise FrameReadError(path, "frame file is missing")
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
@@ -61,7 +64,7 @@ class ImageFolderFrames:
         if self._size is None:
             if not self.paths:
                 raise FrameReadError("<empty>", "a sequence without frames has no size")
-            path = self.paths[0]
+            path = Path(self.paths[0])
             try:
                 with Image.open(path) as im:
                     self._size = (int(im.width), int(im.height))

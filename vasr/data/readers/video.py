@@ -1,0 +1,143 @@
+"""A video to annotate: a video file (mp4, avi... via OpenCV) or a frame folder, plus a keyframe file.
+
+Keyframe file format (UTF-8 text, one keyframe per line)::
+
+    # frame, x, y, w, h   -- comma, tab or space separated
+    0, 412.0, 160.5, 80, 120
+    30  430 158 82 118
+    60,absent
+
+- ``frame`` is a 0-based frame index (the first frame of the video is 0);
+- ``x, y, w, h`` is the box in 0-based pixels, ``(x, y)`` its top-left corner (as OpenCV and CVAT write it);
+- the word ``absent`` instead of the four numbers says the target is not visible at that keyframe;
+- ``#`` starts a comment (to the end of the line); blank lines are ignored; lines may come in any order.
+
+Errors, each naming the file and line: a line that is not ``frame`` + 4 numbers or ``frame,absent``; a frame
+index that is negative, not an integer, given twice or beyond the video's last frame; a non-finite value; a
+width or height that is not positive; a box entirely outside the image. (A keyframe box partly outside the
+image is fine: the target is leaving the frame.)
+
+The returned `Sequence` has NaN boxes and ``visible = False`` everywhere but at the keyframes;
+``metadata["keyframes"]`` is the sorted int64 array of keyframe indices and ``metadata["keyframe_visible"]``
+the matching bool array (False where the keyframe says ``absent``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vasr.data.frames import FrameSource, ImageFolderFrames, VideoFileFrames
+from vasr.data.readers.box_text import read_text_lines, split_fields
+from vasr.data.readers.layout import list_numbered_images
+from vasr.data.sequence import Sequence
+from vasr.errors import AnnotationFormatError, DatasetLayoutError
+
+ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class Keyframes:
+    """Keyframes of one video, sorted by frame index."""
+
+    indices: np.ndarray  # (K,) int64
+    boxes: np.ndarray  # (K, 4) float64, NaN where absent
+    visible: np.ndarray  # (K,) bool
+
+
+def _outside(box: tuple[float, float, float, float], image_size: tuple[int, int]) -> bool:
+    x, y, w, h = box
+    width, height = image_size
+    return x + w <= 0 or y + h <= 0 or x >= width or y >= height
+
+
+def read_keyframes(path: str | Path, num_frames: int, image_size: tuple[int, int]) -> Keyframes:
+    """Parse and check a keyframe file for a video of ``num_frames`` frames of ``image_size`` = (w, h)."""
+    path = Path(path)
+    entries: dict[int, tuple[int, tuple[float, float, float, float] | None]] = {}
+    for number, line in enumerate(read_text_lines(path), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        fields = split_fields(text)
+        if not (len(fields) == 5 or (len(fields) == 2 and fields[1].lower() == ABSENT)):
+            raise AnnotationFormatError(
+                path, f"expected 'frame,x,y,w,h' or 'frame,{ABSENT}', got {len(fields)} values", line=number
+            )
+        if not re.fullmatch(r"[+-]?\d+", fields[0]):
+            raise AnnotationFormatError(path, f"frame index {fields[0]!r} is not an integer", line=number)
+        index = int(fields[0])
+        if not 0 <= index < num_frames:
+            raise AnnotationFormatError(
+                path, f"frame {index} is outside the video (frames 0..{num_frames - 1})", line=number
+            )
+        if index in entries:
+            raise AnnotationFormatError(
+                path, f"frame {index} is given twice (first on line {entries[index][0]})", line=number
+            )
+        box = None
+        if len(fields) == 5:
+            try:
+                x, y, w, h = (float(v) for v in fields[1:])
+            except ValueError:
+                raise AnnotationFormatError(
+                    path, f"box values {fields[1:]} are not numbers", line=number
+                ) from None
+            if not all(math.isfinite(v) for v in (x, y, w, h)):
+                raise AnnotationFormatError(
+                    path, f"box values must be finite (write '{index},{ABSENT}' for no target)", line=number
+                )
+            if w <= 0 or h <= 0:
+                raise AnnotationFormatError(
+                    path, f"box size must be positive, got w={w:g}, h={h:g}", line=number
+                )
+            box = (x, y, w, h)
+            if _outside(box, image_size):
+                raise AnnotationFormatError(
+                    path,
+                    f"box {box} lies entirely outside the {image_size[0]}x{image_size[1]} image",
+                    line=number,
+                )
+        entries[index] = (number, box)
+    if not entries:
+        raise AnnotationFormatError(path, "holds no keyframe")
+    indices = np.array(sorted(entries), dtype=np.int64)
+    boxes = np.array([entries[i][1] or (np.nan,) * 4 for i in indices], dtype=np.float64)
+    return Keyframes(indices, boxes, np.array([entries[i][1] is not None for i in indices], dtype=bool))
+
+
+def _sequence(name: str, frames: FrameSource, keyframe_path: Path, source: Path) -> Sequence:
+    keyframes = read_keyframes(keyframe_path, len(frames), frames.size)
+    boxes = np.full((len(frames), 4), np.nan)
+    visible = np.zeros(len(frames), dtype=bool)
+    boxes[keyframes.indices] = keyframes.boxes
+    visible[keyframes.indices] = keyframes.visible
+    metadata = {
+        "dataset": "video",
+        "path": source,
+        "keyframe_file": keyframe_path,
+        "keyframes": keyframes.indices,
+        "keyframe_visible": keyframes.visible,
+    }
+    return Sequence(name, frames, boxes, visible, metadata)
+
+
+def load_video(video: str | Path, keyframes: str | Path, name: str | None = None) -> Sequence:
+    """A video file with its keyframe file. Counting the frames decodes the video once (headers lie)."""
+    video = Path(video)
+    return _sequence(name or video.stem, VideoFileFrames(video), Path(keyframes), video)
+
+
+def load_image_folder(folder: str | Path, keyframes: str | Path, name: str | None = None) -> Sequence:
+    """A folder of numbered frame images (ordered by the number in their names) with its keyframe file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetLayoutError(folder, "frame folder is missing")
+    paths = list_numbered_images(folder)
+    if not paths:
+        raise DatasetLayoutError(folder, "holds no frame image (jpg/png)")
+    return _sequence(name or folder.name, ImageFolderFrames(paths), Path(keyframes), folder)

@@ -1,0 +1,47 @@
+"""The keyframe schedule: which frames a human boxes, and the snippets they cut a video into.
+
+The paper boxes one frame in every K = 30 (3.3% of frames). Every snippet must end on a keyframe so that
+backward tracking has a start, hence the last frame is a keyframe too by default (the peers' protocol in
+NOTES section 4: first frame, every 30th, and the last).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+
+def keyframe_indices(num_frames: int, interval: int = 30, include_last: bool = True) -> np.ndarray:
+    """Sorted int64 keyframe indices ``0, K, 2K, ...`` plus ``num_frames - 1`` when ``include_last``.
+
+    A sequence shorter than the interval gets its first and last frame (just ``[0]`` for a single frame).
+    """
+    num_frames, interval = operator.index(num_frames), operator.index(interval)
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be at least 1, got {num_frames}")
+    if interval < 1:
+        raise ValueError(f"interval must be at least 1, got {interval}")
+    indices = np.arange(0, num_frames, interval, dtype=np.int64)
+    if include_last and indices[-1] != num_frames - 1:
+        indices = np.append(indices, np.int64(num_frames - 1))
+    return indices
+
+
+def keyframe_mask(num_frames: int, interval: int = 30, include_last: bool = True) -> np.ndarray:
+    """Boolean (num_frames,) mask of :func:`keyframe_indices`."""
+    indices = keyframe_indices(num_frames, interval, include_last)
+    mask = np.zeros(operator.index(num_frames), dtype=bool)
+    mask[indices] = True
+    return mask
+
+
+def snippets(keyframes: np.ndarray | list[int]) -> list[tuple[int, int]]:
+    """Consecutive keyframe pairs ``(start, end)``; both ends are keyframes and belong to the snippet.
+
+    Forward tracking starts at ``start``, backward tracking at ``end``. Fewer than two keyframes: no snippet.
+    """
+    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
+    if np.any(np.diff(keys) <= 0):
+        raise ValueError(f"keyframes must be strictly increasing, got {keys.tolist()}")
+    return [(int(a), int(b)) for a, b in zip(keys[:-1], keys[1:], strict=True)]

@@ -39,9 +39,7 @@ class Sequence:
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
         self.visible = np.asarray(self.visible, dtype=bool).reshape(-1)
         if len(self.boxes) != len(self.visible):
-            raise ValueError(
-                f"{self.name}: {len(self.boxes)} boxes but {len(self.visible)} visibility flags"
-            )
+            raise ValueError(f"{self.name}: {len(self.boxes)} boxes but {len(self.visible)} visibility flags")
         if len(self.boxes) != len(self.frames):
             raise ValueError(f"{self.name}: {len(self.boxes)} boxes but {len(self.frames)} frames")
 

@@ -1,0 +1,1 @@
+"""LightningDataModules over the readers in ``vasr.data`` (snippet windows, image crops)."""

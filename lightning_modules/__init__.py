@@ -1,0 +1,1 @@
+"""Thin LightningModules around the framework-free models in ``vasr`` (T-Assess, VG-Refine)."""

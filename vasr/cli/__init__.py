@@ -1,0 +1,1 @@
+"""The ``vasr`` command line."""

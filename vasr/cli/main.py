@@ -1,0 +1,40 @@
+"""Entry point of the ``vasr`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from vasr import __version__
+from vasr.cli.commands import baseline, evaluate, synth
+from vasr.errors import VasrError
+
+COMMANDS = (synth, baseline, evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vasr",
+        description="Dense bounding-box annotation for visual tracking from sparse human keyframes "
+        "(VASR: selection and refinement of tracking results). Every command works on the embedded "
+        "synthetic dataset when no --root is given.",
+    )
+    parser.add_argument("--version", action="version", version=f"vasr {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except VasrError as error:
+        print(f"vasr: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,10 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-
 from vasr.data.readers.box_text import read_box_rows, read_labels, read_text_lines
-from vasr.data.readers.layout import count_numbered_frames, numbered_frames, select_names
+from vasr.data.readers.layout import numbered_frames, pad_withheld_boxes, select_names
 from vasr.data.readers.visibility import box_visibility
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
@@ -77,12 +75,9 @@ def read_got10k_sequence(folder: str | Path, split: str) -> Sequence:
         raise AnnotationFormatError(gt_path, "GOT-10k ground truth holds x,y,w,h (4 values per line)")
     metadata: dict = {"dataset": "got10k", "split": split, "path": folder}
     if split == "test":
-        count = count_numbered_frames(folder, "{:08d}.jpg", 1)
-        if len(boxes) > count:
-            raise AnnotationFormatError(gt_path, f"{len(boxes)} boxes but {folder} holds {count} frames")
         metadata["annotated_frames"] = len(boxes)
         metadata["note"] = "test split: only the first frame is annotated, the other boxes are withheld"
-        boxes = np.vstack([boxes, np.full((count - len(boxes), 4), np.nan)])
+        boxes = pad_withheld_boxes(boxes, folder, "{:08d}.jpg", 1, gt_path)
     frames = numbered_frames(folder, "{:08d}.jpg", 1, len(boxes), gt_path)
     visible = box_visibility(boxes)
     for label, max_value in _LABELS.items():

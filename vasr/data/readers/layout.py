@@ -14,6 +14,8 @@ from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 from typing import overload
 
+import numpy as np
+
 from vasr.data.frames import ImageFolderFrames
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
 
@@ -140,3 +142,14 @@ def select_names(available: Iterable[str], names: Iterable[str] | None, root: Pa
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise DatasetLayoutError(root, f"no sequence named {shown} here (with the other filters applied)")
     return [name for name in available if name in wanted]
+
+
+def pad_withheld_boxes(
+    boxes: np.ndarray, folder: Path, pattern: str, start: int, annotation_path: Path
+) -> np.ndarray:
+    """Test splits annotate only the first frame(s): pad the withheld boxes with NaN (invisible) up to
+    the number of frames in ``folder``, so the sequence still spans every frame."""
+    count = count_numbered_frames(folder, pattern, start)
+    if len(boxes) > count:
+        raise AnnotationFormatError(annotation_path, f"{len(boxes)} boxes but {folder} holds {count} frames")
+    return np.vstack([boxes, np.full((count - len(boxes), 4), np.nan)])

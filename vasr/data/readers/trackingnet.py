@@ -18,15 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-
 from vasr.data.frames import ImageFolderFrames
 from vasr.data.readers.box_text import read_box_rows
 from vasr.data.readers.layout import (
     NumberedPaths,
-    count_numbered_frames,
     natural_key,
     numbered_frames,
+    pad_withheld_boxes,
     select_names,
 )
 from vasr.data.readers.visibility import box_visibility
@@ -81,13 +79,10 @@ def read_trackingnet_sequence(chunk_dir: str | Path, name: str) -> Sequence:
     folder = chunk_dir / "frames" / name
     metadata = {"dataset": "trackingnet", "chunk": chunk_dir.name, "path": folder}
     if chunk_dir.name == TEST_CHUNK:
-        count = count_numbered_frames(folder, "{}.jpg", 0)
-        if len(boxes) > count:
-            raise AnnotationFormatError(anno_path, f"{len(boxes)} boxes but {folder} holds {count} frames")
         metadata["annotated_frames"] = len(boxes)
         metadata["note"] = "TEST chunk: only the first frame is annotated, the other boxes are withheld"
-        boxes = np.vstack([boxes, np.full((count - len(boxes), 4), np.nan)])
-        frames = ImageFolderFrames(NumberedPaths(folder, "{}.jpg", 0, count))
+        boxes = pad_withheld_boxes(boxes, folder, "{}.jpg", 0, anno_path)
+        frames = ImageFolderFrames(NumberedPaths(folder, "{}.jpg", 0, len(boxes)))
     else:
         frames = numbered_frames(folder, "{}.jpg", 0, len(boxes), anno_path)
     return Sequence(name, frames, boxes, box_visibility(boxes), metadata)

@@ -1,0 +1,49 @@
+"""Trackers by name, so configs, the CLI and the cache can say ``--tracker dcf`` and mean one thing.
+
+Entries are imported lazily: an optional tracker (DiMP needs the user's own pytracking checkout) costs
+nothing until it is asked for."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from vasr.errors import VasrError
+from vasr.tracking.base import BatchTracker, SequentialBatch
+
+TRACKERS: dict[str, str] = {
+    "dcf": "vasr.tracking.dcf:DCFTracker",
+    "csrt": "vasr.tracking.opencv:CSRTTracker",
+    "kcf": "vasr.tracking.opencv:KCFTracker",
+    "dimp": "vasr.tracking.pytracking_adapter:DiMPTracker",
+}
+
+
+class UnknownTrackerError(VasrError, KeyError):
+    """No tracker of that name."""
+
+
+def tracker_class(name: str) -> type:
+    """The class registered under ``name``."""
+    try:
+        module, _, attribute = TRACKERS[name].partition(":")
+    except KeyError:
+        raise UnknownTrackerError(f"unknown tracker {name!r}; known: {', '.join(sorted(TRACKERS))}") from None
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_batch_tracker(name: str, **options: Any) -> BatchTracker:
+    """A `BatchTracker` for ``name``: the tracker itself when it batches natively, else one per track.
+
+    A class batches natively when it defines ``batched = True``."""
+    cls = tracker_class(name)
+    if getattr(cls, "batched", False):
+        return cls(**options)
+    return SequentialBatch(lambda: cls(**options))
+
+
+def tracker_config(tracker: Any) -> dict[str, Any]:
+    """Every setting that changes a tracker's results (its ``config`` dict), plus its name: the cache key."""
+    inner = getattr(tracker, "factory", None)
+    source = inner() if inner is not None else tracker
+    return {"name": source.name, **dict(getattr(source, "config", {}))}

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from vasr import __version__
-from vasr.cli.commands import baseline, evaluate, synth
+from vasr.cli.commands import baseline, evaluate, synth, track
 from vasr.errors import VasrError
 
-COMMANDS = (synth, baseline, evaluate)
+COMMANDS = (synth, baseline, evaluate, track)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,290 @@
+"""Preliminary annotations: one tracker run forward and backward over every snippet between keyframes.
+
+For the snippet ``(a, b)`` between consecutive keyframes the forward track starts at ``a`` on the human box
+``sequence.boxes[a]`` and gives frames ``a+1 .. b-1``; the backward track starts at ``b`` and gives
+``b-1 .. a+1``. Every frame then has up to two candidate results, which T-Assess later chooses between.
+
+Bookkeeping policies (each one tested):
+
+* **Keyframes** hold the human box in *both* directions, ``valid=True``, confidence NaN and an all-zero
+  response map: the box is ground truth, not a tracker output, so it has no confidence of its own.
+* **Invisible keyframes** (``visible=False`` or a non-finite / empty / off-frame box) cannot start a tracker:
+  the direction that would start there stays invalid for the whole snippet, and the keyframe row itself is
+  invalid (NaN box) in both directions, since the human said "no target here".
+* **Tail** after the last keyframe (when the last frame is not a keyframe): forward only; backward invalid.
+  **Head** before the first keyframe (only with hand-made keyframes; `keyframe_indices` always starts at 0):
+  backward only, the mirror image.
+* A one-frame sequence has nothing to track; a sequence shorter than the interval gets one snippet.
+
+Batching: every forward and backward track of a sequence runs through one `BatchTracker` in lock-step. Tracks
+are grouped by length (adjacent keyframes give the same length except near the end), each group is one
+``initialize`` plus one ``track`` call per frame. Each frame needed at a step is decoded once for all tracks
+that need it, and decoded frames are kept (bounded by bytes) until their last use, because the forward and
+backward tracks of a snippet read the same frames in opposite orders.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from vasr.data.keyframes import snippets
+from vasr.data.sequence import Sequence
+from vasr.tracking.base import BatchTracker, TrackerInputError, check_init_box
+from vasr.tracking.registry import tracker_config
+
+DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
+
+FORWARD, BACKWARD = 1, -1
+
+
+@dataclass(frozen=True)
+class DirectionTracks:
+    """Every frame's result in one direction (forward or backward) of a sequence."""
+
+    boxes: np.ndarray  # (N, 4) float64 x, y, w, h (0-based), NaN where not valid
+    confidences: np.ndarray  # (N,) float64, NaN where not valid or not provided by the tracker
+    responses: np.ndarray | None  # (N, S, S) float16, zeros where not valid; None: the tracker gives no map
+    valid: np.ndarray  # (N,) bool: a result exists for this frame in this direction
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    @staticmethod
+    def empty(num_frames: int, response_size: int | None) -> DirectionTracks:
+        """All-invalid results for ``num_frames`` frames (maps only when ``response_size`` is given)."""
+        responses = None
+        if response_size is not None:
+            responses = np.zeros((num_frames, response_size, response_size), dtype=np.float16)
+        return DirectionTracks(
+            boxes=np.full((num_frames, 4), np.nan),
+            confidences=np.full(num_frames, np.nan),
+            responses=responses,
+            valid=np.zeros(num_frames, dtype=bool),
+        )
+
+
+@dataclass(frozen=True)
+class SequenceTracks:
+    """Forward and backward results of one sequence, with how they were made and what they cost."""
+
+    name: str
+    keyframes: np.ndarray  # int64 keyframe indices used
+    forward: DirectionTracks
+    backward: DirectionTracks
+    tracker: dict  # tracker_config(tracker)
+    steps: int  # tracker steps: one per track per frame advanced
+    seconds: float  # wall time inside tracker initialize/track only (frame decoding excluded)
+
+    def __len__(self) -> int:
+        return len(self.forward)
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class _Track:
+    start: int  # keyframe the tracker is initialised on
+    direction: int  # FORWARD or BACKWARD
+    length: int  # frames it gives after the start
+
+    def frame_at(self, step: int) -> int:
+        """Frame index the track reads at ``step`` (0-based step after initialisation)."""
+        return self.start + self.direction * (step + 1)
+
+
+def _usable_start(sequence: Sequence, index: int) -> bool:
+    if not sequence.visible[index]:
+        return False
+    box = sequence.boxes[index]
+    if not np.isfinite(box).all() or box[2] <= 0 or box[3] <= 0:
+        return False
+    width, height = sequence.image_size
+    x, y, w, h = box
+    return x < width and y < height and x + w > 0 and y + h > 0
+
+
+def plan_tracks(sequence: Sequence, keyframes: np.ndarray) -> list[_Track]:
+    """The tracks needed for ``sequence``: two per snippet (one each way), the tail and head, minus the ones
+    that would start on an unusable keyframe or give no frame."""
+    n = len(sequence)
+    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
+    if keys.size == 0:
+        raise ValueError(f"{sequence.name}: no keyframe")
+    if keys[0] < 0 or keys[-1] >= n:
+        raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} outside 0..{n - 1}")
+    pairs = snippets(keys)  # also checks that they strictly increase
+    usable = {int(k): _usable_start(sequence, int(k)) for k in keys}
+    tracks = []
+    for a, b in pairs:
+        tracks += [_Track(a, FORWARD, b - a - 1), _Track(b, BACKWARD, b - a - 1)]
+    tracks += [
+        _Track(int(keys[-1]), FORWARD, n - 1 - int(keys[-1])),
+        _Track(int(keys[0]), BACKWARD, int(keys[0])),
+    ]
+    return [t for t in tracks if t.length > 0 and usable[t.start]]
+
+
+class _FrameCache:
+    """Decoded frames, each kept until its last planned use or until the byte budget evicts it (LRU)."""
+
+    def __init__(self, sequence: Sequence, uses: Counter[int], budget_bytes: int) -> None:
+        self.sequence = sequence
+        self.uses = uses  # remaining planned reads per frame index
+        self.budget = budget_bytes
+        self.frames: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.bytes = 0
+        self.decoded = 0  # frames decoded so far (tests check the once-per-step promise)
+
+    def get_many(self, indices: list[int]) -> list[np.ndarray]:
+        """The frames at ``indices`` (repeats allowed), each decoded at most once for this call."""
+        wanted = Counter(indices)
+        found: dict[int, np.ndarray] = {}
+        for index, count in wanted.items():
+            frame = self.frames.get(index)
+            if frame is None:
+                frame = self.sequence.frame(index)
+                self.decoded += 1
+            else:
+                self.frames.move_to_end(index)
+            found[index] = frame
+            self.uses[index] -= count
+            if self.uses[index] <= 0:
+                if index in self.frames:
+                    self.bytes -= self.frames.pop(index).nbytes
+            elif index not in self.frames:
+                self.frames[index] = frame
+                self.bytes += frame.nbytes
+        while self.bytes > self.budget and self.frames:
+            self.bytes -= self.frames.popitem(last=False)[1].nbytes
+        return [found[i] for i in indices]
+
+
+def _keyframe_rows(sequence: Sequence, keys: np.ndarray, result: DirectionTracks) -> None:
+    for k in keys:
+        if _usable_start(sequence, int(k)):
+            result.boxes[k] = sequence.boxes[k]
+            result.valid[k] = True
+
+
+def track_sequence(
+    sequence: Sequence,
+    tracker: BatchTracker,
+    keyframes: np.ndarray,
+    progress: bool = False,
+    *,
+    frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
+) -> SequenceTracks:
+    """Track every snippet of ``sequence`` forward and backward with ``tracker`` (see the module policies).
+
+    ``frame_cache_bytes`` bounds the decoded frames kept between steps; 0 decodes every frame at each step
+    that needs it (still once per step)."""
+    n = len(sequence)
+    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
+    tracks = plan_tracks(sequence, keys)
+    size = int(tracker.response_size) if tracker.provides_response else None
+    results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
+    for result in results.values():
+        _keyframe_rows(sequence, keys, result)
+
+    uses: Counter[int] = Counter()
+    for track in tracks:
+        uses.update([track.start, *(track.frame_at(s) for s in range(track.length))])
+    frames = _FrameCache(sequence, uses, frame_cache_bytes)
+    groups: dict[int, list[_Track]] = {}
+    for track in tracks:
+        groups.setdefault(track.length, []).append(track)
+
+    total = sum(t.length for t in tracks)
+    seconds = 0.0
+    with tqdm(total=total, desc=sequence.name, unit="step", disable=not progress, leave=False) as bar:
+        for length in sorted(groups, reverse=True):
+            group = groups[length]
+            seconds += _run_group(sequence, tracker, group, frames, results, bar)
+    return SequenceTracks(
+        name=sequence.name,
+        keyframes=keys.copy(),
+        forward=results[FORWARD],
+        backward=results[BACKWARD],
+        tracker=tracker_config(tracker),
+        steps=total,
+        seconds=seconds,
+    )
+
+
+def _run_group(
+    sequence: Sequence,
+    tracker: BatchTracker,
+    group: list[_Track],
+    frames: _FrameCache,
+    results: dict[int, DirectionTracks],
+    bar: tqdm,
+) -> float:
+    """One ``initialize`` and ``length`` lock-step ``track`` calls for tracks of equal length; returns the
+    seconds spent inside the tracker."""
+
+    starts = frames.get_many([t.start for t in group])
+    boxes = np.stack([check_init_box(f, sequence.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
+    begin = time.perf_counter()
+    try:
+        tracker.initialize(starts, boxes)
+    except TrackerInputError as error:
+        raise TrackerInputError(f"{sequence.name}: {error}") from error
+    seconds = time.perf_counter() - begin
+    for step in range(group[0].length):
+        indices = [t.frame_at(step) for t in group]
+        batch_frames = frames.get_many(indices)
+        begin = time.perf_counter()
+        batch = tracker.track(batch_frames)
+        seconds += time.perf_counter() - begin
+        boxes = np.asarray(batch.boxes, dtype=np.float64).reshape(-1, 4)
+        if len(boxes) != len(group):
+            raise TrackerInputError(f"{tracker.name} returned {len(boxes)} boxes for {len(group)} tracks")
+        confidences = np.asarray(batch.confidences, dtype=np.float64).reshape(-1)
+        maps = None if results[FORWARD].responses is None else batch.responses
+        if maps is not None and np.shape(maps)[1:] != results[FORWARD].responses.shape[1:]:
+            raise TrackerInputError(
+                f"{tracker.name} returned response maps of shape {np.shape(maps)[1:]}, "
+                f"expected {results[FORWARD].responses.shape[1:]} (its response_size)"
+            )
+        for row, (track, index) in enumerate(zip(group, indices, strict=True)):
+            result = results[track.direction]
+            ok = bool(np.isfinite(boxes[row]).all())
+            result.valid[index] = ok
+            if not ok:
+                continue
+            result.boxes[index] = boxes[row]
+            result.confidences[index] = confidences[row]
+            if maps is not None:
+                result.responses[index] = maps[row]
+        bar.update(len(group))
+    return seconds
+
+
+def blend_by_distance(tracks: SequenceTracks) -> np.ndarray:
+    """(N, 4) boxes: forward and backward blended linearly by the distance to the snippet's two keyframes.
+
+    TrackingNet's recipe for its forward/backward runs (and the natural hand-made geometric model for
+    VI-Refine, NOTES section 1): in snippet ``(a, b)`` frame ``i`` gets ``(b - i) / (b - a)`` of the forward
+    box (trusted near its start ``a``) and ``(i - a) / (b - a)`` of the backward box. Where only one direction
+    is valid (tails, invisible keyframes) that one is used; where neither is, NaN."""
+    n = len(tracks)
+    keys = np.asarray(tracks.keyframes, dtype=np.int64)
+    frames = np.arange(n)
+    right = np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)
+    left = np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)
+    a, b = keys[left].astype(np.float64), keys[right].astype(np.float64)
+    span = b - a
+    weight_forward = np.where(span > 0, (b - frames) / np.where(span > 0, span, 1.0), 0.5)
+    fwd, bwd = tracks.forward, tracks.backward
+    blended = weight_forward[:, None] * fwd.boxes + (1.0 - weight_forward[:, None]) * bwd.boxes
+    blended = np.where((fwd.valid & ~bwd.valid)[:, None], fwd.boxes, blended)
+    blended = np.where((bwd.valid & ~fwd.valid)[:, None], bwd.boxes, blended)
+    blended[~(fwd.valid | bwd.valid)] = np.nan
+    return blended

@@ -1,0 +1,122 @@
+"""T-Assess under Lightning: a tiny model learns (the loss falls), the LightningCLI config trains it, and a
+2-process DDP run on the CPU (gloo) works unchanged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+import yaml
+
+from datamodules.snippet_windows import SnippetDataModule
+from lightning_modules.tassess import TAssessModule
+from vasr.data.sources import DataSource
+from vasr.data.synth import SynthConfig, generate_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
+
+
+@pytest.fixture(scope="module")
+def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tassess") / "synth"
+    generate_dataset(root, TINY, progress=False, workers=1)
+    return root
+
+
+def _data(root: Path, cache: Path, **options: object) -> SnippetDataModule:
+    return SnippetDataModule(
+        train=[DataSource("lasot", str(root), fold=0)],
+        val=[DataSource("lasot", str(root), fold=1)],
+        tracker="kcf",  # fast, and exercises the no-map / no-confidence path
+        cache_dir=str(cache),
+        batch_size=8,
+        val_stride=5,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_the_loss_falls_when_a_tiny_model_trains(tiny_root: Path, tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    data = _data(tiny_root, tmp_path / "cache")
+    data.prepare_data()
+    data.setup("fit")
+    model = TAssessModule(width=4, hidden=16, lr=3e-3)
+    batch = next(iter(data.train_dataloader()))
+    with torch.no_grad():
+        before = float(model._loss(batch, model(batch)))
+    trainer = pl.Trainer(
+        max_steps=40,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        limit_val_batches=0,
+    )
+    trainer.fit(model, datamodule=data)
+    with torch.no_grad():
+        after = float(model._loss(batch, model(batch)))
+    assert after < 0.7 * before
+    metrics = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(model, data)[0]
+    assert {"val/loss", "val/selected_miou", "val/direction_accuracy"} <= set(metrics)
+
+
+def test_training_and_validation_data_never_share_a_sequence(tiny_root: Path, tmp_path: Path) -> None:
+    data = SnippetDataModule(
+        train=[DataSource("lasot", str(tiny_root))],
+        val=[DataSource("lasot", str(tiny_root), fold=1)],
+        tracker="kcf",
+        cache_dir=str(tmp_path / "cache"),
+    )
+    with pytest.raises(ValueError, match="both training and validation"):
+        data.setup("fit")
+
+
+def _cli_config(root: Path, cache: Path, out: Path) -> Path:
+    config = yaml.safe_load((REPO / "experiments" / "tassess.yaml").read_text())
+    config["model"]["init_args"].update(width=4, hidden=16)
+    config["data"]["init_args"].update(
+        train=[{"dataset": "lasot", "root": str(root), "fold": 0}],
+        val=[{"dataset": "lasot", "root": str(root), "fold": 1}],
+        tracker="kcf",
+        cache_dir=str(cache),
+        batch_size=8,
+    )
+    config["trainer"].update(max_epochs=1, default_root_dir=str(out), enable_progress_bar=False)
+    path = out / "config.yaml"
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("MASTER_PORT", "MASTER_ADDR", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GLOBAL_RANK"):
+        env.pop(key, None)
+    env["WANDB_MODE"] = "offline"
+    return env
+
+
+def test_the_experiment_config_trains_through_lightning_cli(tiny_root: Path, tmp_path: Path) -> None:
+    config = _cli_config(tiny_root, tmp_path / "cache", tmp_path / "run")
+    command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(config)]
+    command += ["--config", str(REPO / "experiments" / "trainer" / "cpu.yaml")]
+    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert list((tmp_path / "run").rglob("last.ckpt"))
+
+
+@pytest.mark.slow
+def test_ddp_fit_on_two_cpu_processes(tiny_root: Path, tmp_path: Path) -> None:
+    config = _cli_config(tiny_root, tmp_path / "cache", tmp_path / "run")
+    command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(config)]
+    command += ["--config", str(REPO / "experiments" / "trainer" / "ddp_cpu.yaml")]
+    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "MEMBER: 2/2" in done.stdout + done.stderr  # both gloo processes joined
+    assert list((tmp_path / "run").rglob("last.ckpt"))

@@ -1,0 +1,40 @@
+"""``vasr-train``: LightningCLI over every LightningModule and DataModule of the project.
+
+Models and data are chosen by ``class_path`` in the YAML configs under ``experiments/`` and ``ablations/``,
+so a W&B sweep or an 8-GPU DDP run is a config (or a command-line override), never a code change::
+
+    vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
+    vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/ddp_8gpu.yaml
+    vasr-train fit --config experiments/tassess.yaml --model.temporal fc --trainer.max_epochs 5
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import pytorch_lightning as pl
+from pytorch_lightning.cli import LightningCLI
+
+
+def cli(args: Sequence[str] | None = None, run: bool = True) -> LightningCLI:
+    """Build (and by default run) the LightningCLI; ``args`` replaces ``sys.argv`` (tests use it)."""
+    os.environ.setdefault("WANDB_MODE", "offline")  # W&B never needs a network unless the user asks for it
+    return LightningCLI(
+        pl.LightningModule,
+        pl.LightningDataModule,
+        subclass_mode_model=True,
+        subclass_mode_data=True,
+        args=None if args is None else list(args),
+        run=run,
+        save_config_kwargs={"overwrite": True},
+        parser_kwargs={"description": __doc__},
+    )
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""T-Assess Net (paper section 3.2): a learned quality score for every tracked box.
+
+Per frame, a small conv net encodes the tracker's response map into ``c`` numbers; they are concatenated with
+the box (4 numbers, normalised by the image size) and the tracker confidence (1) into ``c + 5`` numbers; a
+sequential predictor over L consecutive frames (three LSTM layers, or fully connected layers for the paper's
+FC-vs-LSTM ablation) and a final linear layer give one score per frame, trained towards f(IoU) (eq. 2).
+
+Forward and backward results get separate nets (F-Net and B-Net). The B-Net reads its window in backward
+tracking order (time reversed), so both LSTMs see the frames in the order their tracker produced them, and
+each frame's score depends on the frames its tracker had already gone through. Defaults follow NOTES
+(the authors' LTMU): conv 3x3 1->32, max-pool 3/2, conv 3x3 32->64, conv 1x1 64->c, global average pool;
+three 64-unit LSTM layers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+Temporal = Literal["lstm", "fc"]
+
+
+class ResponseEncoder(nn.Module):
+    """Response map ``(..., S, S)`` -> ``(..., c)``: the map's shape (one peak, several, flat) in c."""
+
+    def __init__(self, channels: int = 8, width: int = 32) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, stride=2, padding=1),
+            nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * width, channels, 1),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.channels = channels
+
+    def forward(self, maps: Tensor) -> Tensor:
+        lead = maps.shape[:-2]
+        out = self.net(maps.reshape(-1, 1, *maps.shape[-2:]))
+        return out.reshape(*lead, self.channels)
+
+
+class SequencePredictor(nn.Module):
+    """``(B, L, d)`` per-frame features -> ``(B, L)`` scores, with temporal context (LSTM) or without (FC)."""
+
+    def __init__(
+        self, in_features: int, hidden: int = 64, layers: int = 3, temporal: Temporal = "lstm"
+    ) -> None:
+        super().__init__()
+        self.temporal = temporal
+        if temporal == "lstm":
+            self.body: nn.Module = nn.LSTM(in_features, hidden, num_layers=layers, batch_first=True)
+        elif temporal == "fc":
+            blocks: list[nn.Module] = []
+            for i in range(layers):
+                blocks += [nn.Linear(in_features if i == 0 else hidden, hidden), nn.ReLU(inplace=True)]
+            self.body = nn.Sequential(*blocks)
+        else:
+            raise ValueError(f"temporal must be 'lstm' or 'fc', got {temporal!r}")
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, features: Tensor) -> Tensor:
+        hidden = self.body(features)[0] if self.temporal == "lstm" else self.body(features)
+        return self.head(hidden).squeeze(-1)
+
+
+class DirectionAssessor(nn.Module):
+    """Scores the results of one tracking direction: encoder + sequential predictor."""
+
+    def __init__(
+        self,
+        channels: int = 8,
+        width: int = 32,
+        hidden: int = 64,
+        layers: int = 3,
+        temporal: Temporal = "lstm",
+    ) -> None:
+        super().__init__()
+        self.encoder = ResponseEncoder(channels, width)
+        self.predictor = SequencePredictor(channels + 5, hidden, layers, temporal)
+
+    def forward(self, maps: Tensor, boxes: Tensor, confidences: Tensor) -> Tensor:
+        """``maps (B, L, S, S)``, ``boxes (B, L, 4)`` normalised, ``confidences (B, L)`` -> ``(B, L)``."""
+        features = torch.cat([self.encoder(maps), boxes, confidences.unsqueeze(-1)], dim=-1)
+        return self.predictor(features)
+
+
+class TAssessNet(nn.Module):
+    """F-Net and B-Net. Inputs are in time order for both; the B-Net flips its window internally."""
+
+    def __init__(
+        self,
+        channels: int = 8,
+        width: int = 32,
+        hidden: int = 64,
+        layers: int = 3,
+        temporal: Temporal = "lstm",
+    ) -> None:
+        super().__init__()
+        self.forward_net = DirectionAssessor(channels, width, hidden, layers, temporal)
+        self.backward_net = DirectionAssessor(channels, width, hidden, layers, temporal)
+
+    def score(
+        self, direction: Literal["forward", "backward"], maps: Tensor, boxes: Tensor, conf: Tensor
+    ) -> Tensor:
+        """Scores ``(B, L)`` of one direction's window, in time order."""
+        if direction == "forward":
+            return self.forward_net(maps, boxes, conf)
+        if direction == "backward":
+            flipped = self.backward_net(maps.flip(1), boxes.flip(1), conf.flip(1))
+            return flipped.flip(1)
+        raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
+
+    def forward(
+        self,
+        forward_inputs: tuple[Tensor, Tensor, Tensor],
+        backward_inputs: tuple[Tensor, Tensor, Tensor],
+    ) -> tuple[Tensor, Tensor]:
+        """``((maps, boxes, conf) forward, (maps, boxes, conf) backward)`` -> scores ``(B, L)`` for each."""
+        return self.score("forward", *forward_inputs), self.score("backward", *backward_inputs)

@@ -1,0 +1,72 @@
+"""Direction selection and failure frames (paper section 3.3, Table 2).
+
+Every frame between keyframes has a forward and a backward result, each with a T-Assess score. The paper's
+variants:
+
+- ``fwd``: always the forward result; ``bwd``: always the backward one;
+- ``sel``: the direction with the higher score;
+- ``sel-fail``: as ``sel``, and frames where *both* scores are below the threshold (0: f(IoU) = 0 at
+  IoU = 0.5) are failure frames, handed back to a human (and not scored, as in the paper).
+
+A direction without a result (an invisible keyframe could not start it, or the tail after the last keyframe
+has no backward run) is never chosen while the other one has a result; a frame with no result in either
+direction is always a failure frame in ``sel-fail`` and keeps a NaN box otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Variant = Literal["fwd", "bwd", "sel", "sel-fail"]
+VARIANTS: tuple[str, ...] = ("fwd", "bwd", "sel", "sel-fail")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Per frame: the chosen box, which direction it came from (0 forward, 1 backward, -1 none), its score,
+    and whether the frame is a failure frame for a human to check."""
+
+    boxes: np.ndarray  # (N, 4) float64, NaN where no result
+    direction: np.ndarray  # (N,) int8
+    score: np.ndarray  # (N,) float64, NaN where no result
+    failure: np.ndarray  # (N,) bool
+
+
+def select_directions(
+    forward_boxes: np.ndarray,
+    backward_boxes: np.ndarray,
+    forward_scores: np.ndarray,
+    backward_scores: np.ndarray,
+    forward_valid: np.ndarray,
+    backward_valid: np.ndarray,
+    variant: Variant = "sel-fail",
+    threshold: float = 0.0,
+    is_keyframe: np.ndarray | None = None,
+) -> Selection:
+    """Choose a result per frame according to ``variant`` (see the module docstring). Keyframes (human
+    boxes, given by ``is_keyframe``) are never failure frames."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    fwd_ok = np.asarray(forward_valid, bool) & np.isfinite(forward_boxes).all(axis=1)
+    bwd_ok = np.asarray(backward_valid, bool) & np.isfinite(backward_boxes).all(axis=1)
+    f_score = np.where(fwd_ok, np.nan_to_num(np.asarray(forward_scores, float), nan=-np.inf), -np.inf)
+    b_score = np.where(bwd_ok, np.nan_to_num(np.asarray(backward_scores, float), nan=-np.inf), -np.inf)
+    if variant == "fwd":
+        use_backward = ~fwd_ok & bwd_ok
+    elif variant == "bwd":
+        use_backward = bwd_ok
+    else:
+        use_backward = (b_score > f_score) | (~fwd_ok & bwd_ok)
+    direction = np.where(use_backward, 1, np.where(fwd_ok, 0, -1)).astype(np.int8)
+    boxes = np.where(use_backward[:, None], backward_boxes, forward_boxes).astype(np.float64)
+    boxes[direction < 0] = np.nan
+    score = np.where(use_backward, b_score, f_score)
+    score = np.where(np.isfinite(score), score, np.nan)
+    failure = np.zeros(len(direction), bool)
+    if variant == "sel-fail":
+        failure = (direction < 0) | ~(np.maximum(f_score, b_score) >= threshold)
+        if is_keyframe is not None:
+            failure &= ~np.asarray(is_keyframe, bool)
+    return Selection(boxes, direction, score, failure)

@@ -53,8 +53,11 @@ baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (R
 	  $(VENV)/bin/vasr evaluate --dataset otb --root $(REAL) --pred results/real/linear --csv results/real/linear.csv; \
 	else echo "skipping real data: $(REAL) not found"; fi
 
+bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, confidence AUC (results/bench/)
+	$(PY) benchmarks/bench_tracker.py --root $(REAL)
+
 # Filled by later issues (tracking, T-Assess, VG-Refine, pipeline).
-bench-tracker bench train ablation-select ablation-refine ablation-temporal ablations:
+bench train ablation-select ablation-refine ablation-temporal ablations:
 	@echo "'make $@' is not implemented yet (see the open issues)"; exit 2
 
 clean:

@@ -1,0 +1,266 @@
+"""Trackers side by side on the same data in the same run: accuracy of forward, backward and blended tracks,
+speed, and how well each tracker's confidence predicts a good box.
+
+Protocol (NOTES section 4, the peers' figures): keyframes every ``--interval`` frames plus the last; every
+snippet tracked forward from its first keyframe and backward from its last (``vasr.tracking.snippets``);
+scored on the frames strictly between keyframes whose ground truth is visible, pooled over frames; Acc@t
+counts IoU > t. Speed is tracker steps per second inside the tracker calls (decoding excluded), as a total
+(all steps / all seconds) and as the median over sequences (how NOTES reports it). The confidence's ROC-AUC
+asks whether a tracker knows when it is right (IoU > 0.5), which is what T-Assess builds on.
+
+    python benchmarks/bench_tracker.py --root ../shared/data/real
+    python benchmarks/bench_tracker.py --root ../shared/data/real --trackers kcf --limit 3
+
+A tracker that cannot be built (not importable yet, optional dependency missing) is reported as unavailable;
+one that fails while tracking is reported as an error and makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from vasr.data.keyframes import keyframe_indices
+from vasr.data.readers import DATASETS, load_dataset
+from vasr.data.sequence import Sequence
+from vasr.errors import VasrError
+from vasr.geometry.boxes import box_iou
+from vasr.metrics import summarize
+from vasr.tracking.registry import build_batch_tracker, tracker_config
+from vasr.tracking.snippets import SequenceTracks, blend_by_distance, track_sequence
+
+DIRECTIONS = ("forward", "backward", "blend")
+METRICS = ("miou", "acc50", "acc70")
+RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
+
+
+def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve of ``scores`` ranking ``labels`` (Mann-Whitney U, ties count half).
+
+    NaN when either class is empty: an AUC is undefined without positives and negatives."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if positives == 0 or negatives == 0:
+        return math.nan
+    order = np.argsort(scores, kind="mergesort")
+    sorted_scores = scores[order]
+    ranks = np.empty(len(scores), dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], len(scores)]
+    for start, end in zip(starts, ends, strict=True):
+        ranks[order[start:end]] = (start + end + 1) / 2.0  # average 1-based rank of a tie group
+    u = ranks[labels].sum() - positives * (positives + 1) / 2.0
+    return float(u / (positives * negatives))
+
+
+def _iou(boxes: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    return box_iou(torch.as_tensor(boxes), torch.as_tensor(gt)).numpy()
+
+
+class TrackerScores:
+    """Per-frame outcomes of one tracker, accumulated over sequences."""
+
+    def __init__(self) -> None:
+        self.iou: dict[str, list[np.ndarray]] = {d: [] for d in DIRECTIONS}
+        self.evaluated: list[np.ndarray] = []
+        self.is_keyframe: list[np.ndarray] = []
+        self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
+        self.hit: list[np.ndarray] = []  # IoU > 0.5 for the same frames
+        self.steps = 0
+        self.seconds = 0.0
+        self.rates: list[float] = []
+
+    def add(self, sequence: Sequence, tracks: SequenceTracks) -> None:
+        is_keyframe = np.zeros(len(sequence), dtype=bool)
+        is_keyframe[tracks.keyframes] = True
+        evaluated = sequence.visible & ~is_keyframe
+        boxes = {"forward": tracks.forward.boxes, "backward": tracks.backward.boxes}
+        boxes["blend"] = blend_by_distance(tracks)
+        for direction in DIRECTIONS:
+            self.iou[direction].append(_iou(boxes[direction], sequence.boxes))
+        for direction in ("forward", "backward"):
+            self.confidence.append(getattr(tracks, direction).confidences[evaluated])
+            self.hit.append(self.iou[direction][-1][evaluated] > 0.5)
+        self.evaluated.append(evaluated)
+        self.is_keyframe.append(is_keyframe)
+        self.steps += tracks.steps
+        self.seconds += tracks.seconds
+        if tracks.seconds > 0:
+            self.rates.append(tracks.steps / tracks.seconds)
+
+    def summary(self) -> dict[str, Any]:
+        evaluated, is_keyframe = np.concatenate(self.evaluated), np.concatenate(self.is_keyframe)
+        row: dict[str, Any] = {"sequences": len(self.evaluated), "evaluated": int(evaluated.sum())}
+        for direction in DIRECTIONS:
+            pooled = summarize(
+                np.concatenate(self.iou[direction]), evaluated, is_keyframe, np.zeros_like(evaluated)
+            )
+            row.update({f"{direction}_{m}": pooled[m] for m in METRICS})
+        row["steps"] = self.steps
+        row["seconds"] = self.seconds
+        row["steps_per_s"] = self.steps / self.seconds if self.seconds > 0 else math.nan
+        row["median_steps_per_s"] = statistics.median(self.rates) if self.rates else math.nan
+        confidence, hit = np.concatenate(self.confidence), np.concatenate(self.hit)
+        known = np.isfinite(confidence)
+        row["conf_auc"] = roc_auc(confidence[known], hit[known]) if known.any() else math.nan
+        return row
+
+
+def bench_tracker(name: str, sequences: list[Sequence], interval: int) -> dict[str, Any]:
+    """One tracker over every sequence; its row of the table (``status`` says whether it ran)."""
+    try:
+        tracker = build_batch_tracker(name)
+    except (ImportError, VasrError, AttributeError, TypeError) as exc:
+        return {"tracker": name, "status": f"unavailable: {exc}"}
+    scores = TrackerScores()
+    try:
+        for sequence in tqdm(sequences, desc=name, unit="seq", file=sys.stderr):
+            keys = keyframe_indices(len(sequence), interval, include_last=True)
+            scores.add(sequence, track_sequence(sequence, tracker, keys))
+    except Exception as exc:  # keep the other trackers' results; the exit status reports it
+        return {"tracker": name, "status": f"error: {type(exc).__name__}: {exc}"}
+    return {"tracker": name, "status": "ok", **scores.summary(), "config": tracker_config(tracker)}
+
+
+def ratios(rows: list[dict[str, Any]], top: str = "dcf", base: str = "csrt") -> dict[str, float]:
+    """``top / base`` for forward mIoU, forward Acc@0.7 and steps/s (NaN unless both ran)."""
+    by_name = {r["tracker"]: r for r in rows if r.get("status") == "ok"}
+    if top not in by_name or base not in by_name:
+        return {key: math.nan for key in RATIO_KEYS}
+    a, b = by_name[top], by_name[base]
+    return {key: a[key] / b[key] if b[key] else math.nan for key in RATIO_KEYS}
+
+
+def _fmt(value: Any, kind: str = "f3") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "f1":
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def format_table(rows: list[dict[str, Any]], ratio: dict[str, float]) -> str:
+    """Markdown: one line per tracker and direction, then speed and confidence, then dcf / csrt."""
+    lines = [
+        "| tracker | direction | frames | mIoU | Acc@0.5 | Acc@0.7 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["status"] != "ok":
+            lines.append(f"| {row['tracker']} | {row['status']} | | | | |")
+            continue
+        for d in DIRECTIONS:
+            lines.append(
+                f"| {row['tracker']} | {d} | {_fmt(row['evaluated'], 'int')} | {_fmt(row[f'{d}_miou'])} | "
+                f"{_fmt(row[f'{d}_acc50'], 'pct')} | {_fmt(row[f'{d}_acc70'], 'pct')} |"
+            )
+    lines += [
+        "",
+        "| tracker | sequences | steps | seconds | steps/s (total) | steps/s (median) | confidence ROC-AUC |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["status"] == "ok":
+            lines.append(
+                f"| {row['tracker']} | {row['sequences']} | {_fmt(row['steps'], 'int')} | "
+                f"{_fmt(row['seconds'], 'f1')} | {_fmt(row['steps_per_s'], 'f1')} | "
+                f"{_fmt(row['median_steps_per_s'], 'f1')} | {_fmt(row['conf_auc'])} |"
+            )
+    lines += ["", "dcf / csrt: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ratio.items())]
+    return "\n".join(lines)
+
+
+def write_outputs(
+    rows: list[dict[str, Any]], report: dict[str, Any], csv_path: Path, json_path: Path
+) -> None:
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k != "config" and k not in columns]
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows({k: v for k, v in row.items() if k != "config"} for row in rows)
+    json_path.write_text(json.dumps(_no_nan(report), indent=2, default=str, allow_nan=False) + "\n")
+
+
+def _no_nan(value: Any) -> Any:
+    """NaN (n/a) as JSON ``null``: strict JSON has no NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", type=Path, default=Path("../shared/data/real"), help="dataset root")
+    parser.add_argument("--dataset", default="otb", choices=sorted(DATASETS), help="layout of --root")
+    parser.add_argument("--interval", type=int, default=30, help="keyframe interval (plus the last frame)")
+    parser.add_argument("--trackers", default="dcf,csrt,kcf", help="comma-separated registry names")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N sequences (quick run)")
+    parser.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads (default: as is)")
+    parser.add_argument("--csv", type=Path, default=Path("results/bench/tracker.csv"))
+    parser.add_argument("--json", type=Path, default=Path("results/bench/tracker.json"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any] | None:
+    """Run the benchmark; returns the report (None when the data is absent and the run was skipped)."""
+    args = parse_args(argv)
+    if not args.root.is_dir():
+        print(f"skipping the tracker benchmark: {args.root} not found", file=sys.stderr)
+        return None
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
+    sequences = load_dataset(args.dataset, args.root)
+    sequences = sequences[: args.limit] if args.limit is not None else sequences
+    names = [n.strip() for n in args.trackers.split(",") if n.strip()]
+    started = time.time()
+    rows = [bench_tracker(name, sequences, args.interval) for name in names]
+    ratio = ratios(rows)
+    report = {
+        "root": str(args.root),
+        "dataset": args.dataset,
+        "interval": args.interval,
+        "sequences": [s.name for s in sequences],
+        "threads": {"torch": torch.get_num_threads(), "opencv": cv2.getNumThreads()},
+        "opencv": cv2.__version__,
+        "torch": torch.__version__,
+        "wall_seconds": time.time() - started,
+        "trackers": rows,
+        "dcf_over_csrt": ratio,
+    }
+    write_outputs(rows, report, args.csv, args.json)
+    print(format_table(rows, ratio))
+    print(f"\nwritten: {args.csv}, {args.json}")
+    return report
+
+
+if __name__ == "__main__":
+    result = main()
+    failed = result is not None and any(r["status"].startswith("error") for r in result["trackers"])
+    sys.exit(1 if failed else 0)

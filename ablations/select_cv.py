@@ -1,5 +1,8 @@
 """Selection ablation (paper Table 2) with cross-validation on real sequences.
 
+Baselines measured in the same run on the same frames: linear interpolation between keyframes, and the
+tracker's forward/backward blend weighted by the distance to the keyframes (TrackingNet's recipe).
+
 For each fold f of the real sequences (every category cut in halves; the paper's protocol on LaSOT):
 train T-Assess Net on the synthetic default data plus fold f, then annotate the other fold with
 Fwd / Bwd / Sel / Sel-fail and score it. Tables pool the frames of both held-out folds, so every real
@@ -24,6 +27,8 @@ import torch
 
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
+from vasr.annotations.result_dir import AnnotationSet
+from vasr.baselines.interpolation import interpolate_keyframes
 from vasr.cli.tables import render_table
 from vasr.data.sources import DataSource
 from vasr.evaluation import score_sequence, summarize_scores
@@ -32,6 +37,9 @@ from vasr.selection.assess import assess_sequence
 from vasr.selection.select import VARIANTS
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
+from vasr.tracking.snippets import blend_by_distance
+
+BASELINES = ("linear", "blend")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ.setdefault("WANDB_MODE", "offline")
     args.out.mkdir(parents=True, exist_ok=True)
-    scores: dict[str, list] = {v: [] for v in VARIANTS}
+    scores: dict[str, list] = {v: [] for v in BASELINES + VARIANTS}
     flagged_iou, accepted_iou = [], []
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
@@ -98,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         held_out = DataSource("otb", str(args.real), fold=(fold + 1) % args.folds, folds=args.folds).load()
         for sequence in held_out:
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
+            keys = tracks.keyframes
+            baselines = {
+                "linear": interpolate_keyframes(
+                    len(sequence), keys, sequence.boxes[keys], sequence.visible[keys]
+                ),
+                "blend": blend_by_distance(tracks),
+            }
+            for name, boxes in baselines.items():
+                scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
             f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)
             for variant in VARIANTS:
                 selection = select_tracks(tracks, f_score, b_score, variant, args.threshold)
@@ -109,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     flagged_iou.append(sel.iou[judged & frame_scores.is_failure])
                     accepted_iou.append(sel.iou[judged & ~frame_scores.is_failure])
     rows = []
-    for variant in VARIANTS:
+    for variant in BASELINES + VARIANTS:
         summary = summarize_scores(scores[variant])
         rows.append({"method": variant, **summary})
     flagged, accepted = np.concatenate(flagged_iou), np.concatenate(accepted_iou)

@@ -45,7 +45,7 @@ class TAssessModule(pl.LightningModule):
     def __init__(
         self,
         channels: int = 8,
-        width: int = 32,
+        width: int = 16,
         hidden: int = 64,
         layers: int = 3,
         temporal: Temporal = "lstm",

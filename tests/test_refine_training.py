@@ -14,6 +14,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 import yaml
+from training_helpers import loss_before_and_after, validation_metrics
 
 from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
@@ -106,22 +107,9 @@ def test_training_jitters_the_tracked_box_and_the_crop_follows(data: RefineDataM
 def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule) -> None:
     pl.seed_everything(0)
     model = VGRefineModule(crop_size=32, decoder_width=16, g_hidden=16, lr=3e-3)
-    batch = next(iter(data.train_dataloader()))
-    with torch.no_grad():
-        before = float(model.loss(batch, model(batch)))
-    trainer = pl.Trainer(
-        max_steps=30,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        limit_val_batches=0,
-    )
-    trainer.fit(model, datamodule=data)
-    with torch.no_grad():
-        after = float(model.loss(batch, model(batch)))
+    before, after = loss_before_and_after(model, data, model.loss, max_steps=30)
     assert after < 0.6 * before
-    metrics = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(model, data)[0]
+    metrics = validation_metrics(model, data)
     expected = {"val/loss", "val/miou", "val/acc50", "val/acc70", "val/miou_tracked", "val/acc70_tracked"}
     assert expected <= set(metrics)
     assert 0 <= metrics["val/miou"] <= 1

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
-import torch
 import yaml
+from training_helpers import loss_before_and_after, validation_metrics
 
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
@@ -47,22 +47,9 @@ def test_the_loss_falls_when_a_tiny_model_trains(tiny_root: Path, tmp_path: Path
     data.prepare_data()
     data.setup("fit")
     model = TAssessModule(width=4, hidden=16, lr=3e-3)
-    batch = next(iter(data.train_dataloader()))
-    with torch.no_grad():
-        before = float(model._loss(batch, model(batch)))
-    trainer = pl.Trainer(
-        max_steps=40,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        limit_val_batches=0,
-    )
-    trainer.fit(model, datamodule=data)
-    with torch.no_grad():
-        after = float(model._loss(batch, model(batch)))
+    before, after = loss_before_and_after(model, data, model._loss, max_steps=40)
     assert after < 0.7 * before
-    metrics = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(model, data)[0]
+    metrics = validation_metrics(model, data)
     assert {"val/loss", "val/selected_miou", "val/direction_accuracy"} <= set(metrics)
 
 
@@ -102,13 +89,18 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def test_the_experiment_config_trains_through_lightning_cli(tiny_root: Path, tmp_path: Path) -> None:
+def test_the_experiment_config_trains_through_lightning_cli_and_logs_to_wandb_offline(
+    tiny_root: Path, tmp_path: Path
+) -> None:
     config = _cli_config(tiny_root, tmp_path / "cache", tmp_path / "run")
     command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(config)]
-    command += ["--config", str(REPO / "experiments" / "trainer" / "cpu.yaml")]
+    for preset in ("cpu", "wandb"):
+        command += ["--config", str(REPO / "experiments" / "trainer" / f"{preset}.yaml")]
+    command += ["--trainer.logger.init_args.save_dir", str(tmp_path / "wandb_runs")]
     done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert list((tmp_path / "run").rglob("last.ckpt"))
+    assert list(tmp_path.rglob("last.ckpt"))  # under the W&B logger's run folder
+    assert list((tmp_path / "wandb_runs" / "wandb").glob("offline-run-*"))  # nothing left the machine
 
 
 @pytest.mark.slow

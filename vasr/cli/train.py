@@ -17,9 +17,25 @@ import pytorch_lightning as pl
 from pytorch_lightning.cli import LightningCLI
 
 
+def wandb_logged_in() -> bool:
+    """Whether the user has W&B credentials (``wandb login`` writes them to ~/.netrc)."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        import netrc
+
+        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+
+
 def cli(args: Sequence[str] | None = None, run: bool = True) -> LightningCLI:
-    """Build (and by default run) the LightningCLI; ``args`` replaces ``sys.argv`` (tests use it)."""
-    os.environ.setdefault("WANDB_MODE", "offline")  # W&B never needs a network unless the user asks for it
+    """Build (and by default run) the LightningCLI; ``args`` replaces ``sys.argv`` (tests use it).
+
+    W&B runs are offline (``wandb sync`` uploads them later) unless the user has logged in or has set
+    ``WANDB_MODE`` themselves: a training run never needs the network by surprise."""
+    if not wandb_logged_in():
+        os.environ.setdefault("WANDB_MODE", "offline")
     return LightningCLI(
         pl.LightningModule,
         pl.LightningDataModule,

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from vasr.annotations.result_dir import read_index_list
-from vasr.data.readers.box_text import read_text_lines, split_fields
+from vasr.data.readers.box_text import parse_numbers, read_text_lines, split_fields
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
 from vasr.tracking.cache import atomic_write
 from vasr.tracking.snippets import DirectionTracks, SequenceTracks
@@ -54,17 +54,7 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[np.ndarray, float] 
         raise AnnotationFormatError(
             path, f"{len(fields)} values; expected x,y,w,h or x,y,w,h,confidence (or nan)", line=number
         )
-    values = []
-    for position, field in enumerate(fields, start=1):
-        try:
-            value = float(field)
-        except ValueError:
-            raise AnnotationFormatError(
-                path, f"value {position} is not a number: {field!r}", line=number
-            ) from None
-        if math.isinf(value):
-            raise AnnotationFormatError(path, f"value {position} is infinite: {field!r}", line=number)
-        values.append(value)
+    values = parse_numbers(fields, path, number)
     box = np.asarray(values[:4])
     if not np.isfinite(box).all():
         return None

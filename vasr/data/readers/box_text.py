@@ -74,18 +74,7 @@ def _parse_slow(path: Path, lines: list[str]) -> np.ndarray:
                 path, f"{len(fields)} values on this line but {width} on line 1", line=number
             )
         width = len(fields)
-        values = []
-        for position, field in enumerate(fields, start=1):
-            try:
-                value = float(field)
-            except ValueError:
-                raise AnnotationFormatError(
-                    path, f"value {position} is not a number: {field!r}", line=number
-                ) from None
-            if math.isinf(value):
-                raise AnnotationFormatError(path, f"value {position} is infinite: {field!r}", line=number)
-            values.append(value)
-        rows.append(values)
+        rows.append(parse_numbers(fields, path, number))
     return np.asarray(rows, dtype=np.float64)
 
 
@@ -176,3 +165,19 @@ def _parse_labels_slow(path: Path, lines: list[str], max_value: int) -> np.ndarr
             )
         labels[index] = value
     return labels
+
+
+def parse_numbers(fields: list[str], path: Path, line: int) -> list[float]:
+    """The fields of one line as floats (NaN allowed: it means "no box"); anything else that is not a
+    finite number is an `AnnotationFormatError` naming the file, the line and the value's position."""
+    values = []
+    for position, field in enumerate(fields, start=1):
+        try:
+            value = float(field)
+        except ValueError:
+            message = f"value {position} is not a number: {field!r}"
+            raise AnnotationFormatError(path, message, line=line) from None
+        if math.isinf(value):
+            raise AnnotationFormatError(path, f"value {position} is infinite: {field!r}", line=line)
+        values.append(value)
+    return values

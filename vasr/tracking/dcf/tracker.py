@@ -73,9 +73,7 @@ class DCFTracker:
     provides_confidence = True
     provides_response = True
 
-    def __init__(
-        self, device: str | torch.device = "cpu", threads: int | None = 1, **options: Any
-    ) -> None:
+    def __init__(self, device: str | torch.device = "cpu", threads: int | None = 1, **options: Any) -> None:
         known = {f.name for f in fields(DCFConfig)}
         unknown = sorted(set(options) - known)
         if unknown:
@@ -254,9 +252,7 @@ class DCFSingleTracker:
     provides_confidence = True
     provides_response = True
 
-    def __init__(
-        self, device: str | torch.device = "cpu", threads: int | None = 1, **options: Any
-    ) -> None:
+    def __init__(self, device: str | torch.device = "cpu", threads: int | None = 1, **options: Any) -> None:
         self._batch = DCFTracker(device=device, threads=threads, **options)
         self.response_size = self._batch.response_size
 

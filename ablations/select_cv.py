@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         for sequence in held_out:
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
             keys = tracks.keyframes
+            human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
             baselines = {
                 "linear": interpolate_keyframes(
                     len(sequence), keys, sequence.boxes[keys], sequence.visible[keys]
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)
             for variant in VARIANTS:
                 selection = select_tracks(tracks, f_score, b_score, variant, args.threshold)
-                frame_scores = score_sequence(sequence, selection_annotation(tracks, selection))
+                frame_scores = score_sequence(sequence, selection_annotation(tracks, selection, human_boxes))
                 scores[variant].append(frame_scores)
                 if variant == "sel-fail":
                     sel = scores["sel"][-1]

@@ -104,3 +104,32 @@ def test_category_fold_halves_every_category_and_covers_all_names() -> None:
     assert category_fold(many, 0) == sorted(f"cat-{i}" for i in range(1, 7))  # numeric, not text order
     with pytest.raises(ValueError):
         category_fold(names, 2)
+
+
+@pytest.mark.parametrize("n", [7, 40, 95])
+def test_whole_sequences_of_any_length_get_a_score_per_frame_with_a_result(n: int) -> None:
+    from vasr.selection.assess import assess_sequence
+    from vasr.selection.model import TAssessNet
+
+    seq = _sequence(n=n)
+    tracks = _tracks(seq, shift=3.0)
+    forward, backward = assess_sequence(TAssessNet(), tracks, seq.image_size)
+    assert forward.shape == backward.shape == (n,)
+    assert np.isfinite(forward).all()
+    assert np.isnan(backward[5]) == (not tracks.backward.valid[5])  # no result, no score
+    assert np.isfinite(np.delete(backward, 5)).all()
+
+
+def test_selected_annotation_keeps_keyframes_and_lists_failures() -> None:
+    from vasr.selection.annotate import select_tracks, selection_annotation
+
+    seq = _sequence(n=40)
+    tracks = _tracks(seq, shift=3.0)
+    low = np.full(40, -0.5)
+    selection = select_tracks(tracks, low, low, "sel-fail")
+    annotation = selection_annotation(tracks, selection, human_boxes=seq.boxes)
+    keys = keyframe_indices(40, 30)
+    assert annotation.keyframes.tolist() == keys.tolist()
+    assert set(annotation.failures.tolist()) == set(range(40)) - set(keys.tolist())
+    assert np.allclose(annotation.boxes[keys], seq.boxes[keys])  # the human boxes stay
+    assert np.allclose(annotation.boxes[1], seq.boxes[1] + [3, 0, 0, 0])  # elsewhere the tracked box

@@ -35,10 +35,20 @@ def select_tracks(
     )
 
 
-def selection_annotation(tracks: SequenceTracks, selection: Selection) -> AnnotationSet:
-    """The annotation set of a selection: its boxes, the keyframes, and the failure frames."""
+def selection_annotation(
+    tracks: SequenceTracks, selection: Selection, human_boxes: np.ndarray | None = None
+) -> AnnotationSet:
+    """The annotation set of a selection: its boxes, the keyframes, and the failure frames.
+
+    ``human_boxes`` (``(N, 4)``, NaN where the human saw no target) overwrite the keyframe rows, so the
+    annotation keeps exactly what the human drew even when the tracking results came from elsewhere
+    (precomputed files need not repeat the keyframe boxes)."""
+    keys = np.asarray(tracks.keyframes, dtype=np.int64)
+    boxes = selection.boxes.copy()
+    if human_boxes is not None:
+        boxes[keys] = np.asarray(human_boxes, dtype=np.float64)[keys]
     return AnnotationSet(
-        boxes=selection.boxes.copy(),
-        keyframes=np.asarray(tracks.keyframes, dtype=np.int64).copy(),
+        boxes=boxes,
+        keyframes=keys.copy(),
         failures=np.flatnonzero(selection.failure).astype(np.int64),
     )

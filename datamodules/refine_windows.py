@@ -86,18 +86,10 @@ class RefineDataModule(SnippetDataModule):
 
     def refine_material(self, sources: list[DataSource]) -> list[RefineSequence]:
         """Tracks (from the cache, tracking what is missing) of every selected sequence, as material."""
-        sequences = [s for source in sources for s in source.load()]
-        names = [s.name for s in sequences]
-        if len(set(names)) != len(names):
-            raise ValueError("the same sequence name appears twice in one set of data sources")
-        bucket = self.cache.bucket_for(self.tracker, self.interval, self.include_last)
-        material = []
-        for sequence in sequences:
-            tracks, _ = self.cache.get_or_track(
-                sequence, self.tracker, self.interval, self.include_last, bucket=bucket
-            )
-            material.append(RefineSequence.from_tracks(sequence, tracks, self.response_size))
-        return material
+        return [
+            RefineSequence.from_tracks(sequence, tracks, self.response_size)
+            for sequence, tracks in self.tracked(sources)
+        ]
 
     def setup(self, stage: str | None = None) -> None:
         if self.torch_threads:

@@ -24,6 +24,7 @@ from vasr.selection.dataset import AssessmentSequence, AssessmentWindows
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
+from vasr.tracking.snippets import SequenceTracks
 
 
 class SnippetDataModule(pl.LightningDataModule):
@@ -83,27 +84,36 @@ class SnippetDataModule(pl.LightningDataModule):
             self._tracker = build_batch_tracker(self.tracker_name, **self.tracker_options)
         return self._tracker
 
-    def _material(self, sources: list[DataSource], progress: bool) -> list[AssessmentSequence]:
+    def tracked(
+        self, sources: list[DataSource], progress: bool = False
+    ) -> list[tuple[Sequence, SequenceTracks]]:
+        """Every selected sequence with its tracks (from the cache; tracking, once, what is missing)."""
         sequences: list[Sequence] = [s for source in sources for s in source.load()]
         names = [s.name for s in sequences]
         if len(set(names)) != len(names):
             raise ValueError("the same sequence name appears twice in one set of data sources")
         bucket = self.cache.bucket_for(self.tracker, self.interval, self.include_last)
-        material = []
+        pairs = []
         for sequence in tqdm(sequences, desc="tracking results", unit="seq", disable=not progress):
             tracks, _ = self.cache.get_or_track(
                 sequence, self.tracker, self.interval, self.include_last, bucket=bucket
             )
-            material.append(AssessmentSequence.from_tracks(sequence, tracks, self.response_size))
-        return material
+            pairs.append((sequence, tracks))
+        return pairs
+
+    def _material(self, sources: list[DataSource]) -> list[AssessmentSequence]:
+        return [
+            AssessmentSequence.from_tracks(sequence, tracks, self.response_size)
+            for sequence, tracks in self.tracked(sources)
+        ]
 
     def prepare_data(self) -> None:
         """Track (once, into the cache) every sequence that has no cached result yet."""
-        self._material(self.train_sources + self.val_sources, progress=True)
+        self.tracked(self.train_sources + self.val_sources, progress=True)
 
     def setup(self, stage: str | None = None) -> None:
-        train = self._material(self.train_sources, progress=False)
-        val = self._material(self.val_sources, progress=False)
+        train = self._material(self.train_sources)
+        val = self._material(self.val_sources)
         overlap = {s.name for s in train} & {s.name for s in val}
         if overlap:
             raise ValueError(f"sequences in both training and validation data: {sorted(overlap)[:5]}")

@@ -19,3 +19,15 @@ def real_root() -> Path:
     if not (REAL_DATA / "MANIFEST.tsv").is_file():
         pytest.skip(f"real sequences not found at {REAL_DATA} (set VASR_REAL_DATA)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic dataset in LaSOT's layout (2 categories x 2 sequences x 61 frames of 96x72), for
+    the training tests: small enough to track and train on in seconds."""
+    from vasr.data.synth import SynthConfig, generate_dataset
+
+    root = tmp_path_factory.mktemp("tiny") / "synth"
+    config = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
+    generate_dataset(root, config, progress=False, workers=1)
+    return root

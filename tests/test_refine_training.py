@@ -19,18 +19,9 @@ from training_helpers import loss_before_and_after, validation_metrics
 from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
 from vasr.data.sources import DataSource
-from vasr.data.synth import SynthConfig, generate_dataset
 from vasr.refinement.crops import context_regions, image_to_crop
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
-
-
-@pytest.fixture(scope="module")
-def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("vgrefine") / "synth"
-    generate_dataset(root, TINY, progress=False, workers=1)
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,8 @@ from training_helpers import loss_before_and_after, validation_metrics
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
 from vasr.data.sources import DataSource
-from vasr.data.synth import SynthConfig, generate_dataset
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
-
-
-@pytest.fixture(scope="module")
-def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tassess") / "synth"
-    generate_dataset(root, TINY, progress=False, workers=1)
-    return root
 
 
 def _data(root: Path, cache: Path, **options: object) -> SnippetDataModule:

@@ -65,13 +65,13 @@ class _OpenCVTracker:
         self._box: np.ndarray | None = None
         self.failures = 0  # steps where OpenCV reported failure and the last box was kept
 
-    @staticmethod
-    def _params_type() -> Any:
-        raise NotImplementedError
+    _opencv_class: ClassVar[str]  # the cv2 tracker class, looked up when used (it lives in opencv-contrib)
 
-    @staticmethod
-    def _create(params: Any) -> Any:
-        raise NotImplementedError
+    def _params_type(self) -> Any:
+        return getattr(cv2, self._opencv_class).Params
+
+    def _create(self, params: Any) -> Any:
+        return getattr(cv2, self._opencv_class).create(params)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -126,13 +126,7 @@ class CSRTTracker(_OpenCVTracker):
 
     name: ClassVar[str] = "csrt"
 
-    @staticmethod
-    def _params_type() -> Any:
-        return cv2.TrackerCSRT.Params
-
-    @staticmethod
-    def _create(params: Any) -> Any:
-        return cv2.TrackerCSRT.create(params)
+    _opencv_class: ClassVar[str] = "TrackerCSRT"
 
 
 class KCFTracker(_OpenCVTracker):
@@ -140,10 +134,4 @@ class KCFTracker(_OpenCVTracker):
 
     name: ClassVar[str] = "kcf"
 
-    @staticmethod
-    def _params_type() -> Any:
-        return cv2.TrackerKCF.Params
-
-    @staticmethod
-    def _create(params: Any) -> Any:
-        return cv2.TrackerKCF.create(params)
+    _opencv_class: ClassVar[str] = "TrackerKCF"

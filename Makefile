@@ -8,7 +8,8 @@ REAL   ?= ../shared/data/real
 DATA_DIR ?= data/synth
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench train train-tassess ablation-select ablation-refine ablation-temporal ablations
+        bench-tracker bench train train-tassess train-vgrefine annotate ablation-select ablation-refine ablation-temporal ablations \
+        sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,12 +59,50 @@ bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, conf
 
 train-tassess: $(STAMP)  ## train T-Assess on the default data (tracks it first; checkpoints in runs/tassess)
 	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
+	$(PY) -m vasr.cli.checkpoints runs/tassess checkpoints/tassess.ckpt
+
+train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (checkpoints in runs/vgrefine)
+	$(VENV)/bin/vasr-train fit --config experiments/vgrefine.yaml --config experiments/trainer/cpu.yaml
+	$(PY) -m vasr.cli.checkpoints runs/vgrefine checkpoints/vgrefine.ckpt
+
+train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/
+
+annotate: $(STAMP)  ## the product on the default data: dense boxes, scores, flags, files (results/annotate)
+	@test -f checkpoints/tassess.ckpt || $(MAKE) train-tassess
+	$(VENV)/bin/vasr annotate --out results/annotate
+
+bench: $(STAMP)  ## end-to-end annotation frames/s and refined boxes/s on this CPU ($(REAL), else default data)
+	@if [ -d "$(REAL)" ]; then $(PY) benchmarks/bench_annotate.py --root $(REAL); \
+	else $(PY) benchmarks/bench_annotate.py; fi
+
+# W&B sweeps (experiments/sweeps/*.yaml). Without SWEEP_ID: create the sweep (needs `wandb login`, since a
+# sweep lives on a W&B server). With SWEEP_ID=ENTITY/PROJECT/ID: run an agent here (as many as you like).
+SWEEP_ID ?=
+sweep-tassess: $(STAMP)  ## create the T-Assess W&B sweep; with SWEEP_ID=ENTITY/vasr/ID run an agent for it
+sweep-vgrefine: $(STAMP)  ## create the VG-Refine W&B sweep; with SWEEP_ID=ENTITY/vasr/ID run an agent for it
+sweep-tassess sweep-vgrefine:
+	@if [ -n "$(SWEEP_ID)" ]; then \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/wandb agent $(SWEEP_ID); \
+	else \
+	  $(VENV)/bin/wandb sweep --project vasr experiments/sweeps/$(@:sweep-%=%).yaml || { \
+	    echo "'wandb sweep' failed: a sweep is created on a W&B server, so log in first ('wandb login' or"; \
+	    echo "WANDB_API_KEY) and check the network; WANDB_MODE=offline cannot create sweeps."; exit 1; }; \
+	  echo "Start agents (from this directory, on any machine with this checkout):"; \
+	  echo "  make $@ SWEEP_ID=<entity>/vasr/<sweep id>   (the id 'wandb sweep' printed above)"; \
+	fi
 
 ablation-select: $(STAMP)  ## Fwd/Bwd/Sel/Sel-fail, 2-fold CV on $(REAL) + default data (results/ablation-select)
 	$(PY) ablations/select_cv.py --real $(REAL)
 
-# Filled by later issues (VG-Refine, pipeline).
-bench train ablation-refine ablation-temporal ablations:
+# DATA=default (the embedded data: train on fold 0, test on fold 1) or DATA=real (2-fold CV on $(REAL)).
+DATA ?= default
+ablation-refine: $(STAMP)  ## w/o-/V-/VI-/VG-Refine + baselines; DATA=real for 2-fold CV on $(REAL) (results/)
+	@if [ "$(DATA)" = "real" ]; then \
+	  $(PY) ablations/refine.py --dataset otb --root $(REAL) --out results/ablation-refine-real; \
+	else $(PY) ablations/refine.py --out results/ablation-refine; fi
+
+# Filled by a later issue (the pipeline's remaining ablations).
+ablation-temporal ablations:
 	@echo "'make $@' is not implemented yet (see the open issues)"; exit 2
 
 clean:

@@ -8,7 +8,7 @@ Acc@0.7, with vasr.metrics' torchmetrics, which sync across DDP processes; no ra
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytorch_lightning as pl
 import torch
@@ -40,6 +40,8 @@ class VGRefineModule(pl.LightningModule):
         decoder_width: int = 32,
         pretrained: bool = True,
         train_blocks: int = 0,
+        mask_head: Literal["separable", "dense"] = "separable",
+        mask_prior: float = 3.0,
         g_channels: int = 8,
         g_width: int = 16,
         g_hidden: int = 64,
@@ -59,6 +61,7 @@ class VGRefineModule(pl.LightningModule):
         self.save_hyperparameters()
         self.net = VGRefineNet(
             variant, crop_size, context, template_context, decoder_width, pretrained, train_blocks,
+            mask_head, mask_prior,
             g_channels, g_width, g_hidden, g_layers, temporal, extras, vi_alpha, vi_sigma_scale, tau,
         )  # fmt: skip
         self.val_loss = MeanMetric()

@@ -3,11 +3,13 @@ the differentiable crop samples the pixels those coordinates say."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from vasr.refinement.crops import (
     context_regions,
+    crop_frame,
     crop_images,
     crop_to_image,
     frame_tensor,
@@ -70,3 +72,20 @@ def test_frames_become_float_batches_in_unit_range() -> None:
     frame = torch.randint(0, 256, (6, 5, 3), dtype=torch.uint8)
     t = frame_tensor(frame.numpy())
     assert t.shape == (1, 3, 6, 5) and float(t.max()) <= 1.0
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        (10.3, 7.8, 20.5, 14.2),  # inside
+        (-12.0, -5.5, 30.0, 25.0),  # over the top-left corner
+        (40.0, 30.0, 50.0, 40.0),  # over the bottom-right corner
+        (200.0, 10.0, 20.0, 20.0),  # entirely outside: all fill
+    ],
+)
+def test_cropping_one_frame_locally_equals_cropping_the_whole_frame(region: tuple[float, ...]) -> None:
+    frame = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    box = torch.tensor(region, dtype=torch.float32)
+    whole = crop_images(frame_tensor(frame), box[None], (24, 32))[0]
+    local = crop_frame(frame, box, (24, 32))
+    torch.testing.assert_close(local, whole, atol=1e-5, rtol=0)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vasr.geometry.masks import box_mask
+from vasr.geometry.masks import aggregate_rows_cols, box_mask
 from vasr.refinement.crops import crop_to_image, image_to_crop
 from vasr.refinement.geometry import NUM_EXTRAS, GModule, activate_theta
 from vasr.refinement.inference import mask_to_crop_box, refine_boxes
 from vasr.refinement.losses import aggregate_error, box_level_loss
 from vasr.refinement.model import VGRefineNet, at_frames, handmade_theta
-from vasr.refinement.visual import MaskNet
+from vasr.refinement.visual import MaskNet, separable_mask
 
 B, K, L, P = 2, 3, 20, 32
 
@@ -49,6 +49,26 @@ def test_the_mask_net_gives_one_mask_per_crop_in_unit_range() -> None:
     mask = net(batch["search"], batch["template"])
     assert mask.shape == (B, K, P, P)
     assert float(mask.detach().min()) > 0 and float(mask.detach().max()) < 1
+
+
+def test_an_untrained_separable_mask_net_gives_back_the_tracked_box() -> None:
+    net = VGRefineNet("v", crop_size=P, decoder_width=8)
+    batch = _batch()
+    boxes, found = net.refine(batch)
+    assert bool(found.all())
+    torch.testing.assert_close(boxes, at_frames(batch["input_boxes"], batch["frames"]))
+
+
+def test_the_separable_mask_aggregates_to_its_row_and_column_profiles() -> None:
+    rows = torch.tensor([-9.0, 9.0, 9.0, 9.0, -9.0, -9.0])  # 3 rows on
+    cols = torch.tensor([-9.0, -9.0, 9.0, 9.0, 9.0, -9.0])  # 3 columns on
+    mask = separable_mask(rows, cols)
+    row_agg, col_agg = aggregate_rows_cols(mask)
+    torch.testing.assert_close(row_agg, torch.sigmoid(rows), atol=1e-3, rtol=0)
+    torch.testing.assert_close(col_agg, torch.sigmoid(cols), atol=1e-3, rtol=0)
+    assert float(mask.max()) <= 1.0
+    box, found = mask_to_crop_box(mask)
+    assert bool(found) and box.tolist() == [2.0, 1.0, 3.0, 3.0]
 
 
 def test_the_backbone_is_frozen_by_default_and_stays_in_eval_mode() -> None:

@@ -20,6 +20,7 @@ from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
 from vasr.data.sources import DataSource
 from vasr.refinement.crops import context_regions, image_to_crop
+from vasr.refinement.dataset import RefineWindows
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,9 +81,14 @@ def test_keyframes_and_invisible_frames_are_never_targets(data: RefineDataModule
             assert not target[~np.isfinite(material.gt).all(1)].any()
 
 
-def test_training_jitters_the_tracked_box_and_the_crop_follows(data: RefineDataModule) -> None:
+def test_training_jitter_is_off_by_default_and_the_crop_follows_the_jittered_box(
+    data: RefineDataModule,
+) -> None:
     torch.manual_seed(0)
     item = data.refine_train[0]
+    torch.testing.assert_close(item["input_boxes"], item["tracked"], equal_nan=True)
+    windows = RefineWindows(data.refine_train.sequences, crop_size=32, jitter_prob=1.0)
+    item = windows[0]
     moved = ~torch.isclose(item["input_boxes"], item["tracked"]).all(-1) & torch.isfinite(
         item["tracked"]
     ).all(-1)
@@ -95,10 +101,11 @@ def test_training_jitters_the_tracked_box_and_the_crop_follows(data: RefineDataM
     )
 
 
-def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule) -> None:
+@pytest.mark.parametrize("head", ["separable", "dense"])
+def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule, head: str) -> None:
     pl.seed_everything(0)
-    model = VGRefineModule(crop_size=32, decoder_width=16, g_hidden=16, lr=3e-3)
-    before, after = loss_before_and_after(model, data, model.loss, max_steps=30)
+    model = VGRefineModule(crop_size=32, decoder_width=16, g_hidden=16, lr=3e-3, mask_head=head)
+    before, after = loss_before_and_after(model, data, model.loss, max_steps=60)
     assert after < 0.6 * before
     metrics = validation_metrics(model, data)
     expected = {"val/loss", "val/miou", "val/acc50", "val/acc70", "val/miou_tracked", "val/acc70_tracked"}

@@ -14,13 +14,12 @@ that later reads as complete.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from vasr.annotations.atomic import atomic_write_text as _atomic_write
 from vasr.data.readers.box_text import read_boxes
 from vasr.errors import AnnotationFormatError
 
@@ -32,18 +31,6 @@ class AnnotationSet:
     boxes: np.ndarray
     keyframes: np.ndarray | None = None
     failures: np.ndarray | None = field(default=None)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _format_boxes(boxes_0based: np.ndarray) -> str:

@@ -21,6 +21,9 @@ first conv averages anyway.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -82,6 +85,25 @@ def crop_images(images: Tensor, regions: BoxLike, size: tuple[int, int], fill: f
     grid = F.affine_grid(theta, [len(images), images.shape[1], *size], align_corners=False)
     crops = F.grid_sample(images - fill, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return crops + fill
+
+
+def crop_frame(frame: np.ndarray, region: Tensor, size: tuple[int, int], fill: float = 0.5) -> Tensor:
+    """``crop_images`` of one RGB uint8 ``(H, W, 3)`` frame and one ``region (4,)`` -> ``(3, P, Q)``.
+
+    Same values as ``crop_images(frame_tensor(frame), region[None], size)[0]`` (up to float rounding), but
+    only the pixels under the region (plus a margin for the bilinear taps) are converted to float, which is
+    what makes refining every frame of a large video affordable on a CPU."""
+    height, width = frame.shape[:2]
+    x, y, w, h = (float(v) for v in region)
+    x0, y0 = max(0, math.floor(x) - 2), max(0, math.floor(y) - 2)
+    x1, y1 = min(width, math.ceil(x + w) + 2), min(height, math.ceil(y + h) + 2)
+    if x1 <= x0 or y1 <= y0:  # the region lies outside the image: all fill
+        return torch.full((3, *size), fill)
+    patch = frame_tensor(frame[y0:y1, x0:x1])
+    shifted = torch.tensor([x - x0, y - y0, w, h], dtype=patch.dtype)
+    # pixels outside the patch read ``fill``: right where the patch was cut at the image border, and never
+    # reached elsewhere (the margin covers the bilinear taps of every sample inside the region)
+    return crop_images(patch, shifted[None], size, fill)[0]
 
 
 def template_size(search_size: tuple[int, int], context: float, template_context: float) -> tuple[int, int]:

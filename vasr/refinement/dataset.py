@@ -22,7 +22,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from vasr.data.sequence import Sequence
-from vasr.refinement.crops import context_regions, crop_images, frame_tensor, image_to_crop, template_size
+from vasr.refinement.crops import context_regions, crop_frame, image_to_crop, template_size
 from vasr.refinement.geometry import extra_features
 from vasr.selection.inputs import DirectionInputs, direction_inputs, normalised_corners
 from vasr.selection.windows import window_index, window_starts
@@ -155,7 +155,7 @@ class RefineWindows(Dataset):
         train: bool = True,
         jitter_shift: float = 0.1,
         jitter_scale: float = 0.1,
-        jitter_prob: float = 0.5,
+        jitter_prob: float = 0.0,
         augment: bool = True,
         require_target: bool = True,
     ) -> None:
@@ -265,23 +265,23 @@ class RefineWindows(Dataset):
         self, item: RefineSequence, frames: np.ndarray, regions: Tensor, starts: np.ndarray
     ) -> tuple[Tensor, Tensor]:
         """Search crops of ``frames`` and the templates of their start keyframes (each decoded once)."""
-        decoded: dict[int, Tensor] = {}
+        decoded: dict[int, np.ndarray] = {}
 
-        def frame(index: int) -> Tensor:
+        def frame(index: int) -> np.ndarray:
             if index not in decoded:
-                decoded[index] = frame_tensor(item.sequence.frame(index))
+                decoded[index] = np.asarray(item.sequence.frame(index))
             return decoded[index]
 
         pairs = zip(frames, regions, strict=True)
-        search = torch.cat([crop_images(frame(int(f)), r[None], self.size) for f, r in pairs])
+        search = torch.stack([crop_frame(frame(int(f)), r, self.size) for f, r in pairs])
         templates: dict[int, Tensor] = {}
         out = []
         for key in starts.tolist():
             if key not in templates:
                 box = item.gt[key] if key >= 0 else np.full(4, np.nan)
                 if np.isfinite(box).all():
-                    region = context_regions(torch.from_numpy(box)[None], self.template_context)
-                    templates[key] = crop_images(frame(key), region, self.template_size)[0]
+                    region = context_regions(torch.from_numpy(box)[None], self.template_context)[0]
+                    templates[key] = crop_frame(frame(key), region, self.template_size)
                 else:
                     templates[key] = torch.full((3, *self.template_size), 0.5)
             out.append(templates[key])

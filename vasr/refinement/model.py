@@ -70,7 +70,8 @@ class VGRefineNet(nn.Module):
         crop_size: P = Q, the side of the search crops.
         context: search region = box times this (2 in the paper).
         template_context: template region = keyframe box times this.
-        decoder_width, pretrained, train_blocks: the MaskNet (``vasr.refinement.visual``).
+        decoder_width, pretrained, train_blocks, mask_head, mask_prior: the MaskNet
+            (``vasr.refinement.visual``).
         g_channels, g_width, g_hidden, g_layers, temporal, extras: the G-Module
             (``vasr.refinement.geometry``).
         vi_alpha, vi_sigma_scale: VI-Refine's hand-made Gaussian.
@@ -86,6 +87,8 @@ class VGRefineNet(nn.Module):
         decoder_width: int = 32,
         pretrained: bool = True,
         train_blocks: int = 0,
+        mask_head: Literal["separable", "dense"] = "separable",
+        mask_prior: float = 3.0,
         g_channels: int = 8,
         g_width: int = 16,
         g_hidden: int = 64,
@@ -105,7 +108,9 @@ class VGRefineNet(nn.Module):
         self.vi_alpha, self.vi_sigma_scale, self.tau = float(vi_alpha), float(vi_sigma_scale), float(tau)
         self.mask_net = None
         if variant != "none":
-            self.mask_net = MaskNet(self.template_size, decoder_width, pretrained, train_blocks)
+            self.mask_net = MaskNet(
+                self.template_size, decoder_width, pretrained, train_blocks, mask_head, mask_prior
+            )
         self.g_module = None
         if variant == "vg":
             self.g_module = GModule(g_channels, g_width, g_hidden, g_layers, temporal, extras)

@@ -15,11 +15,17 @@ offline, inputs in [-1, 1]).
 * Decoder: similarity channels + projected search features + two coordinate channels (the tracked box sits
   at the centre of every crop, so "where is the centre" is useful and lets the net start from the
   identity refinement), two 3x3 convs, then two x2 upsamplings with skip connections from the stride-4 and
-  stride-2 taps, a 1x1 head at half resolution and a bilinear upsampling to ``P x Q``. Output: logits; the
-  mask is their sigmoid.
+  stride-2 taps.
+* Head (``head``): "separable" (default) predicts one logit per row and per column, starting from the
+  tracked box (:class:`SeparableHead`), and the mask is their normalised outer product; "dense" predicts a
+  logit per pixel (1x1 conv at half resolution, bilinear upsampling to ``P x Q``), the mask is its sigmoid.
+  Why the default is separable: see :class:`SeparableHead`; measured on the real sequences (fold 1, a V
+  model after 300 batches) the dense head gave 0.700 mIoU and the separable one 0.745, the tracker 0.830.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -110,18 +116,90 @@ class MaskDecoder(nn.Module):
         grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))
         return grid.expand(len(x), 2, h, w)
 
-    def forward(
-        self, similarity: Tensor, f2: Tensor, f4: Tensor, f8: Tensor, size: tuple[int, int]
-    ) -> Tensor:
-        """Inputs flattened over crops: ``similarity (N, T, h, w)``, taps ``(N, C, ...)`` -> ``(N, P, Q)``."""
+    def features(self, similarity: Tensor, f2: Tensor, f4: Tensor, f8: Tensor) -> Tensor:
+        """Decoder features at stride 2 ``(N, width // 2, h2, w2)`` (before the mask head)."""
         x = torch.cat([similarity, self.project(f8), self._coords(f8)], dim=1)
         x = self.body(x)
         x = F.interpolate(x, size=f4.shape[-2:], mode="bilinear", align_corners=False)
         x = self.up4(torch.cat([x, self.skip4(f4)], dim=1))
         x = F.interpolate(x, size=f2.shape[-2:], mode="bilinear", align_corners=False)
-        x = self.up2(torch.cat([x, self.skip2(f2)], dim=1))
+        return self.up2(torch.cat([x, self.skip2(f2)], dim=1))
+
+    def forward(
+        self, similarity: Tensor, f2: Tensor, f4: Tensor, f8: Tensor, size: tuple[int, int]
+    ) -> Tensor:
+        """Inputs flattened over crops: ``similarity (N, T, h, w)``, taps ``(N, C, ...)`` -> ``(N, P, Q)``."""
+        x = self.features(similarity, f2, f4, f8)
         logits = F.interpolate(self.head(x), size=size, mode="bilinear", align_corners=False)
         return logits.squeeze(1)
+
+
+CENTRE = (0.25, 0.25, 0.75, 0.75)  # the tracked box in every search crop, as crop-fraction corners
+
+
+def extent_profile(lo: Tensor, hi: Tensor, n: int) -> Tensor:
+    """+1 on the pixels of an axis whose centres lie in ``[lo, hi)`` (crop fractions ``(N,)``), -1 elsewhere:
+    ``(N, n)``, the 1-D analogue of ``box_mask``."""
+    centres = (torch.arange(n, dtype=lo.dtype, device=lo.device) + 0.5) / n
+    inside = (centres >= lo[:, None]) & (centres < hi[:, None])
+    return inside.to(lo.dtype) * 2 - 1
+
+
+class SeparableHead(nn.Module):
+    """Decoder features -> a row profile and a column profile whose (normalised) outer product is the mask.
+
+    Why rank one: eq. 5 sees a mask only through its row and column aggregates, so box-level supervision
+    cannot teach a shape, only which rows and columns hold the target. A dense sigmoid mask trained that way
+    settles on a faint smear (a row needs a sum of 1, i.e. about 1/Q per pixel), and a box read from sums of
+    faint values is noisy (measured: V-Refine 0.70 mIoU on the real sequences against the tracker's 0.83).
+    Here each row and column gets its own logit (features pooled along the other axis by mean and max, then
+    1-D convs along the axis), plus ``prior`` times the centre profile (:func:`centre_box_profile`), so an
+    untrained head gives back the tracked box and training learns corrections.
+
+    The mask is ``S~(y, x) = min(1, r(y) c(x) / sqrt(sum r * sum c))`` with ``r, c`` the sigmoids of the
+    profiles: its row aggregate is ``min(1, r(y) sqrt(sum c / sum r))``, which is ``r(y)`` when the target
+    spans as many crop rows as columns (the search crop scales both axes of the tracked box to half the crop,
+    so the factor starts at exactly 1), so the readout threshold ``tau`` applies to the profiles themselves.
+    """
+
+    def __init__(self, channels: int, prior: float = 3.0) -> None:
+        super().__init__()
+        self.prior = float(prior)
+        self.rows = self._axis(channels)
+        self.cols = self._axis(channels)
+
+    @staticmethod
+    def _axis(channels: int) -> nn.Sequential:
+        head = nn.Sequential(
+            nn.Conv1d(2 * channels, channels, 5, padding=2),
+            nn.ReLU(inplace=True),
+            nn.Conv1d(channels, 1, 5, padding=2),
+        )
+        nn.init.zeros_(head[-1].weight)
+        nn.init.zeros_(head[-1].bias)
+        return head
+
+    def profile(self, head: nn.Module, pooled: Tensor, lo: Tensor, hi: Tensor, n: int) -> Tensor:
+        logits = F.interpolate(head(pooled), size=n, mode="linear", align_corners=False).squeeze(1)
+        return logits + self.prior * extent_profile(lo.to(logits), hi.to(logits), n)
+
+    def forward(self, features: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+        """``features (N, C, h, w)`` -> row logits ``(N, P)`` and column logits ``(N, Q)``."""
+        x1, y1, x2, y2 = features.new_tensor(CENTRE).expand(len(features), 4).unbind(-1)
+        by_rows = torch.cat([features.mean(-1), features.amax(-1)], dim=1)  # (N, 2C, h)
+        by_cols = torch.cat([features.mean(-2), features.amax(-2)], dim=1)  # (N, 2C, w)
+        return (
+            self.profile(self.rows, by_rows, y1, y2, size[0]),
+            self.profile(self.cols, by_cols, x1, x2, size[1]),
+        )
+
+
+def separable_mask(row_logits: Tensor, col_logits: Tensor) -> Tensor:
+    """``(..., P)`` and ``(..., Q)`` logits -> the normalised rank-one mask ``(..., P, Q)`` of
+    :class:`SeparableHead`."""
+    rows, cols = torch.sigmoid(row_logits), torch.sigmoid(col_logits)
+    scale = (rows.sum(-1) * cols.sum(-1)).clamp(min=1e-6).sqrt()[..., None, None]
+    return (rows[..., :, None] * cols[..., None, :] / scale).clamp(max=1.0)
 
 
 class MaskNet(nn.Module):
@@ -134,6 +212,10 @@ class MaskNet(nn.Module):
         width: decoder width.
         pretrained: load the ImageNet weights (False only for tests of shapes).
         train_blocks: how many of the last backbone blocks to fine-tune (0: frozen backbone).
+        head: "separable" (default): the mask is the outer product of a row and a column profile
+            (:class:`SeparableHead`); "dense": a per-pixel sigmoid mask.
+        prior: the separable head's logit on the tracked box's rows/columns at initialisation (see
+            :class:`SeparableHead`); ignored by the dense head.
     """
 
     def __init__(
@@ -142,19 +224,38 @@ class MaskNet(nn.Module):
         width: int = 32,
         pretrained: bool = True,
         train_blocks: int = 0,
+        head: Literal["separable", "dense"] = "separable",
+        prior: float = 3.0,
     ) -> None:
         super().__init__()
+        if head not in ("separable", "dense"):
+            raise ValueError(f"head must be 'separable' or 'dense', got {head!r}")
         self.backbone = LiteBackbone(pretrained, train_blocks)
         cells = (-(-template_size[0] // 8)) * (-(-template_size[1] // 8))
         self.decoder = MaskDecoder(cells, width, LiteBackbone.channels)
+        self.separable = SeparableHead(width // 2, prior) if head == "separable" else None
 
-    def logits(self, search: Tensor, template: Tensor) -> Tensor:
+    def _features(self, search: Tensor, template: Tensor) -> tuple[Tensor, ...]:
+        # each window repeats the template of its start keyframe for every frame: run the backbone once
+        # per distinct template (a 20-frame window holds one or two)
+        flat = template.flatten(0, 1)
+        distinct, inverse = torch.unique(flat.flatten(1), dim=0, return_inverse=True)
+        t8 = self.backbone(distinct.view(-1, *flat.shape[1:]))[2][inverse]
+        f2, f4, f8 = self.backbone(search.flatten(0, 1))
+        return pixelwise_correlation(t8, f8), f2, f4, f8
+
+    def logits(self, search: Tensor, template: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        """Dense head: mask logits ``(B, K, P, Q)``; separable: row ``(B, K, P)`` and column logits."""
         b, k = search.shape[:2]
         size = tuple(search.shape[-2:])
-        _, _, t8 = self.backbone(template.flatten(0, 1))
-        f2, f4, f8 = self.backbone(search.flatten(0, 1))
-        similarity = pixelwise_correlation(t8, f8)
-        return self.decoder(similarity, f2, f4, f8, size).unflatten(0, (b, k))
+        features = self._features(search, template)
+        if self.separable is None:
+            return self.decoder(*features, size).unflatten(0, (b, k))
+        rows, cols = self.separable(self.decoder.features(*features), size)
+        return rows.unflatten(0, (b, k)), cols.unflatten(0, (b, k))
 
     def forward(self, search: Tensor, template: Tensor) -> Tensor:
-        return torch.sigmoid(self.logits(search, template))
+        logits = self.logits(search, template)
+        if self.separable is None:
+            return torch.sigmoid(logits)
+        return separable_mask(*logits)

@@ -1,0 +1,154 @@
+"""``vasr annotate``: frames + keyframe boxes + checkpoints -> dense boxes, scores, flags, files; resumable;
+bad input refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from lightning_modules.tassess import TAssessModule
+from lightning_modules.vgrefine import VGRefineModule
+from vasr.cli.main import main
+from vasr.data.readers import load_lasot
+from vasr.data.readers.box_text import read_boxes
+
+
+def _checkpoint(module: pl.LightningModule, path: Path) -> Path:
+    """A checkpoint Lightning can load, without training (the nets' scores are untrained)."""
+    torch.save(
+        {
+            "state_dict": module.state_dict(),
+            "hyper_parameters": dict(module.hparams),
+            "pytorch-lightning_version": pl.__version__,
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("checkpoints")
+    torch.manual_seed(0)
+    return {
+        "tassess": _checkpoint(TAssessModule(width=4, hidden=8), folder / "tassess.ckpt"),
+        "refiner": _checkpoint(
+            VGRefineModule(variant="v", crop_size=32, decoder_width=8), folder / "vgrefine.ckpt"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def clip(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, np.ndarray]:
+    """One tiny sequence as a frame folder with a keyframe file (every 20th frame and the last)."""
+    sequence = load_lasot(tiny_root)[0]
+    folder = Path(sequence.frames.paths[0]).parent
+    keys = list(range(0, len(sequence), 20)) + [len(sequence) - 1]
+    lines = ["# frame, x, y, w, h"] + [
+        f"{k}, " + ", ".join(f"{v:.2f}" for v in sequence.boxes[k]) for k in sorted(set(keys))
+    ]
+    keyframe_file = tmp_path_factory.mktemp("keys") / "keys.txt"
+    keyframe_file.write_text("\n".join(lines) + "\n")
+    return folder, keyframe_file, sequence.boxes
+
+
+def _annotate(clip, checkpoints, out: Path, *extra: str) -> int:
+    folder, keyframe_file, _ = clip
+    return main(
+        [
+            "annotate",
+            "--frames", str(folder),
+            "--keyframes", str(keyframe_file),
+            "--name", "clip",
+            "--tassess", str(checkpoints["tassess"]),
+            "--tracker", "kcf",
+            "--out", str(out),
+            "--formats", "lasot", "cvat", "mot", "vasr",
+            *extra,
+        ]
+    )  # fmt: skip
+
+
+def test_annotate_writes_dense_boxes_scores_flags_and_tool_files(clip, checkpoints, tmp_path: Path) -> None:
+    _, _, truth = clip
+    assert _annotate(clip, checkpoints, tmp_path) == 0
+    data = json.loads((tmp_path / "json" / "clip.json").read_text())
+    n = len(truth)
+    assert data["num_frames"] == n and len(data["boxes"]) == n and len(data["quality"]) == n
+    assert data["keyframes"] == [0, 20, 40, 60]
+    for k in data["keyframes"]:  # the human boxes come back exactly (to the file's 2 decimals)
+        np.testing.assert_allclose(data["boxes"][k], truth[k], atol=0.006)
+        assert data["quality"][k] is None and data["direction"][k] == "none"
+    scored = [q for i, q in enumerate(data["quality"]) if i not in data["keyframes"]]
+    assert all(q is not None for q in scored)
+    flagged = set(data["failure_frames"])  # the kept box is the better-scored one: flagged <=> score < 0
+    assert flagged == {i for i, q in enumerate(data["quality"]) if q is not None and q < 0}
+    assert data["labour_saved"] == pytest.approx(1 - (4 + len(flagged)) / n)
+    assert len(read_boxes(tmp_path / "lasot" / "clip" / "groundtruth.txt")) == n
+    assert (tmp_path / "cvat" / "clip.xml").is_file() and (
+        tmp_path / "mot" / "clip" / "gt" / "gt.txt"
+    ).is_file()
+    assert (tmp_path / "vasr" / "clip.txt").is_file()
+    for png in ("clip.quality.png", "clip.review.png"):
+        assert (tmp_path / "review" / png).stat().st_size > 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["total"]["frames"] == n
+
+
+def test_a_frame_is_flagged_exactly_when_both_directions_score_below_the_threshold(
+    clip, checkpoints, tmp_path: Path
+) -> None:
+    # threshold above every possible score (|f| < 1): every non-keyframe is flagged, so labour saved is 0
+    assert _annotate(clip, checkpoints, tmp_path, "--threshold", "1.5") == 0
+    data = json.loads((tmp_path / "json" / "clip.json").read_text())
+    n = data["num_frames"]
+    assert data["failure_frames"] == [i for i in range(n) if i not in data["keyframes"]]
+    assert data["labour_saved"] == pytest.approx(0.0)
+
+
+def test_a_second_run_resumes_and_overwrite_redoes(clip, checkpoints, tmp_path: Path) -> None:
+    assert _annotate(clip, checkpoints, tmp_path, "--no-review") == 0
+    marker = tmp_path / "json" / "clip.json"
+    marker.write_text(marker.read_text().replace('"name": "clip"', '"name": "clip"   '))
+    stamp = marker.read_text()
+    assert _annotate(clip, checkpoints, tmp_path, "--no-review") == 0
+    assert marker.read_text() == stamp  # skipped: already annotated
+    assert _annotate(clip, checkpoints, tmp_path, "--no-review", "--overwrite") == 0
+    assert marker.read_text() != stamp
+
+
+def test_an_untrained_refiner_keeps_the_selected_boxes(clip, checkpoints, tmp_path: Path) -> None:
+    """The separable MaskNet starts from the identity refinement: same boxes with or without it."""
+    assert _annotate(clip, checkpoints, tmp_path / "plain", "--no-review") == 0
+    refined = ["--no-review", "--refiner", str(checkpoints["refiner"])]
+    assert _annotate(clip, checkpoints, tmp_path / "refined", *refined) == 0
+    plain = json.loads((tmp_path / "plain" / "json" / "clip.json").read_text())["boxes"]
+    other = json.loads((tmp_path / "refined" / "json" / "clip.json").read_text())["boxes"]
+    np.testing.assert_allclose(np.array(other, float), np.array(plain, float), atol=1e-3)
+
+
+def test_a_missing_checkpoint_is_a_clear_error(clip, tmp_path: Path, capsys) -> None:
+    missing = {"tassess": tmp_path / "nope.ckpt"}
+    assert _annotate(clip, missing, tmp_path / "out") == 2
+    assert "nope.ckpt not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_keyframe_outside_the_image_names_file_and_line(clip, checkpoints, tmp_path: Path, capsys) -> None:
+    folder, _, _ = clip
+    bad = tmp_path / "bad.txt"
+    bad.write_text("0, 10, 10, 20, 20\n30, 5000, 10, 20, 20\n")
+    tassess = str(checkpoints["tassess"])
+    out = str(tmp_path / "out")
+    code = main(
+        ["annotate", "--frames", str(folder), "--keyframes", str(bad), "--tassess", tassess, "--out", out]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "bad.txt:2:" in err and "outside" in err  # file:line, as compilers write it
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,46 @@
+"""Atomic file output: write under a temporary name in the target folder, then rename over the target.
+
+An interrupted run (crash, Ctrl-C, full disk) must never leave a truncated file that a later reader or an
+import tool takes as complete. ``os.replace`` within one folder is atomic on POSIX and Windows, so readers
+see either the old file or the whole new one; on failure the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _default_mode() -> int:
+    """``0o666`` less the process umask: the mode ``open(path, "w")`` would have given."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH) & ~mask
+
+
+@contextmanager
+def atomic_output(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary path ``.<name>.<random><suffix>`` beside ``path``; it replaces ``path`` when the
+    block ends without error and is removed otherwise. Encoders that pick the container from the file name
+    (cv2.VideoWriter) need ``suffix`` to end in the real extension (``".tmp.mp4"``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; outputs are shared like any other file
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8 with ``\\n`` line ends, atomically."""
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)

@@ -1,0 +1,143 @@
+"""One densely annotated sequence: what the pipeline hands to the exporters and the visualisations.
+
+It carries more than the boxes because the people who receive an annotation need to know how far to trust
+each box: which frames a human drew (keyframes), which ones T-Assess flagged for a human to check
+(failures), the score of every kept box and which tracking direction produced it. Everything is validated
+once, here, so every writer can rely on the shapes and ranges instead of re-checking them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FORWARD, BACKWARD, NO_DIRECTION = 0, 1, -1
+DIRECTION_NAMES = {FORWARD: "forward", BACKWARD: "backward", NO_DIRECTION: "none"}
+
+
+@dataclass
+class DenseAnnotation:
+    """Dense boxes of one sequence with their provenance and trust.
+
+    Attributes:
+        name: sequence name; exporters use it as a file or folder name, so it may not hold a path separator.
+        boxes: (N, 4) float64 ``x, y, w, h``, 0-based continuous pixels (vasr's convention), a row of NaN
+            where there is no box.
+        keyframes: (K,) int64 0-based frames a human boxed (stored sorted and unique).
+        failure: (N,) bool, frames flagged for a human to check.
+        quality: (N,) float64 T-Assess score of the kept box (about -1..1, below 0 = bad); NaN at keyframes
+            and where there is no score.
+        direction: (N,) int8 direction of the tracker that produced the kept box: 0 forward, 1 backward,
+            -1 keyframe / none.
+        image_size: (width, height) of the frames, which the exporters need (CVAT, MOT, GOT-10k labels).
+        frame_names: (N,) frame file names, ``''`` for frames decoded from a video; empty = all ``''``.
+    """
+
+    name: str
+    boxes: np.ndarray
+    keyframes: np.ndarray
+    failure: np.ndarray
+    quality: np.ndarray
+    direction: np.ndarray
+    image_size: tuple[int, int]
+    frame_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or self.name in (".", "..")
+            or any(sep in self.name for sep in ("/", "\\", "\0"))
+        ):
+            raise ValueError(f"sequence name {self.name!r} cannot be used as a file name")
+        self.boxes = _boxes(self.name, self.boxes)
+        count = len(self.boxes)
+        self.keyframes = _keyframes(self.name, self.keyframes, count)
+        self.failure = _per_frame(self.name, "failure", self.failure, count, bool)
+        self.quality = _per_frame(self.name, "quality", self.quality, count, np.float64)
+        if np.isinf(self.quality).any():
+            raise ValueError(f"{self.name}: quality holds an infinite score")
+        self.direction = _per_frame(self.name, "direction", self.direction, count, np.int64)
+        unknown = sorted(set(np.unique(self.direction).tolist()) - set(DIRECTION_NAMES))
+        if unknown:
+            raise ValueError(f"{self.name}: direction values {unknown}; valid: -1 (none), 0 (fwd), 1 (bwd)")
+        self.direction = self.direction.astype(np.int8)
+        self.image_size = _image_size(self.name, self.image_size)
+        names = list(self.frame_names) or [""] * count
+        if len(names) != count or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"{self.name}: {len(names)} frame names for {count} frames (use '' per frame)")
+        self.frame_names = names
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @property
+    def has_box(self) -> np.ndarray:
+        """(N,) bool, True where the frame carries a box."""
+        return np.isfinite(self.boxes).all(axis=1)
+
+    @property
+    def keyframe_mask(self) -> np.ndarray:
+        """(N,) bool, True at the human keyframes."""
+        mask = np.zeros(len(self), dtype=bool)
+        mask[self.keyframes] = True
+        return mask
+
+    @property
+    def review_frames(self) -> np.ndarray:
+        """Sorted 0-based indices of the frames flagged for review: the reviewer's to-do list."""
+        return np.flatnonzero(self.failure)
+
+    @property
+    def labour_saved(self) -> float:
+        """Fraction of frames no human touches: 1 - (keyframes + flagged frames that are not keyframes) / N,
+        the paper's measure of what the annotation cost compared with boxing every frame."""
+        touched = len(self.keyframes) + int((self.failure & ~self.keyframe_mask).sum())
+        return 1.0 - touched / len(self)
+
+
+def _boxes(name: str, boxes: np.ndarray) -> np.ndarray:
+    array = np.array(boxes, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != 4 or len(array) == 0:
+        raise ValueError(f"{name}: boxes must have shape (N, 4) with N >= 1, got {array.shape}")
+    finite = np.isfinite(array)
+    partial = np.flatnonzero(finite.any(axis=1) & ~finite.all(axis=1))
+    if partial.size:
+        # A half-NaN row (or an infinity) is a bug upstream, not "no box": refuse rather than guess.
+        raise ValueError(f"{name}: frame {partial[0]} box {array[partial[0]]} is neither finite nor all NaN")
+    with np.errstate(invalid="ignore"):
+        negative = np.flatnonzero((array[:, 2] < 0) | (array[:, 3] < 0))
+    if negative.size:
+        raise ValueError(f"{name}: frame {negative[0]} box {array[negative[0]]} has a negative size")
+    return array
+
+
+def _keyframes(name: str, keyframes: np.ndarray, count: int) -> np.ndarray:
+    array = np.asarray(keyframes).reshape(-1)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        # Floats or a boolean mask passed by mistake would silently pick the wrong frames.
+        raise ValueError(f"{name}: keyframes must be integer frame indices, got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    outside = array[(array < 0) | (array >= count)]
+    if outside.size:
+        raise ValueError(f"{name}: keyframe {int(outside[0])} outside 0..{count - 1}")
+    return np.unique(array)
+
+
+def _per_frame(name: str, what: str, values: np.ndarray, count: int, dtype: type) -> np.ndarray:
+    array = np.asarray(values)
+    if array.shape != (count,):
+        raise ValueError(f"{name}: {what} must have shape ({count},) (one per frame), got {array.shape}")
+    if dtype is bool and array.dtype != bool and not np.isin(array, (0, 1)).all():
+        raise ValueError(f"{name}: {what} must hold booleans (or 0/1)")
+    if dtype is np.int64 and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name}: {what} must hold integers, got dtype {array.dtype}")
+    return array.astype(dtype)
+
+
+def _image_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
+    values = tuple(size)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in values):
+        raise ValueError(f"{name}: image_size must be (width, height), two positive integers, got {size!r}")
+    return int(values[0]), int(values[1])

@@ -1,0 +1,283 @@
+"""Writers of a `DenseAnnotation` in the formats people import: benchmark layouts, MOTChallenge, CVAT, JSON.
+
+Each writer takes the annotation and an output folder, returns the paths it wrote, and writes every file
+atomically (`vasr.annotations.atomic`), the main file last, so an interrupted export never leaves a file that
+looks complete. Coordinates follow each format's own convention (vasr is 0-based internally):
+
+=============  ==========================================  ========  =========================================
+format         files                                       origin    frame without a box
+=============  ==========================================  ========  =========================================
+lasot          <dir>/<name>/groundtruth.txt + flag files   1-based   ``0,0,0,0`` and out_of_view = 1
+otb            <dir>/<name>/groundtruth_rect.txt           1-based   ``NaN,NaN,NaN,NaN`` (as UAV123)
+got10k         <dir>/<name>/groundtruth.txt + *.label      0-based   ``0,0,0,0``, absence = 1, cover = 0
+trackingnet    <dir>/anno/<name>.txt                       0-based   ``0,0,0,0`` (zero size: invalid)
+mot            <dir>/<name>/gt/gt.txt + seqinfo.ini        1-based   line omitted
+cvat           <dir>/<name>.xml (CVAT for video 1.1)       0-based   ``outside="1"`` (nearest box repeated)
+json           <dir>/<name>.json                           0-based   ``null``
+=============  ==========================================  ========  =========================================
+
+Box values are written with 3 decimals, so a write/read round trip is exact to 5e-4 px.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from vasr.annotations.atomic import atomic_write_text
+from vasr.annotations.dense import DIRECTION_NAMES, DenseAnnotation
+from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
+
+JSON_FORMAT_VERSION = 1
+_ZERO_BOX = "0,0,0,0"
+
+
+def _box_lines(boxes: np.ndarray, present: np.ndarray, origin: float, absent: str) -> str:
+    shifted = boxes + np.array([origin, origin, 0.0, 0.0])
+    lines = [
+        ",".join(f"{v:.3f}" for v in row) if ok else absent for row, ok in zip(shifted, present, strict=True)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _labels(values: np.ndarray) -> str:
+    """GOT-10k ``*.label``: one integer per line."""
+    return "".join(f"{int(v)}\n" for v in values)
+
+
+def write_lasot(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """LaSOT: ``<dir>/<name>/groundtruth.txt`` (1-based ``x,y,w,h``), ``full_occlusion.txt`` and
+    ``out_of_view.txt`` (ONE comma-separated 0/1 line each, as LaSOT ships them). ``<dir>`` plays the
+    category folder. Occlusion is not something vasr knows, so full_occlusion is all 0 and a frame without
+    a box is flagged out of view (readers then ignore its ``0,0,0,0`` box)."""
+    folder = Path(directory) / ann.name
+    present = ann.has_box
+    flags = {"full_occlusion.txt": np.zeros(len(ann), int), "out_of_view.txt": (~present).astype(int)}
+    paths = []
+    for file_name, values in flags.items():
+        atomic_write_text(folder / file_name, ",".join(str(v) for v in values))
+        paths.append(folder / file_name)
+    gt = folder / "groundtruth.txt"
+    atomic_write_text(gt, _box_lines(ann.boxes, present, 1.0, _ZERO_BOX))
+    return [gt, *paths]
+
+
+def write_otb(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """OTB: ``<dir>/<name>/groundtruth_rect.txt``, 1-based ``x,y,w,h``; NaN where there is no box (OTB has
+    no absence flag; UAV123, which uses the same layout, writes NaN)."""
+    path = Path(directory) / ann.name / "groundtruth_rect.txt"
+    atomic_write_text(path, _box_lines(ann.boxes, ann.has_box, 1.0, "NaN,NaN,NaN,NaN"))
+    return [path]
+
+
+def write_got10k(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """GOT-10k: ``<dir>/<name>/groundtruth.txt`` (0-based ``x,y,w,h``, GOT-10k's convention) and the label
+    files the toolkit and the training loaders read: ``absence.label`` (1: no box), ``cover.label`` (8 where
+    a box, 0 where none: vasr does not estimate occlusion) and ``cut_by_image.label`` (1: the box crosses
+    the image border). ``<dir>`` plays the split folder; its ``list.txt`` (every sequence of the split) is
+    left to the caller."""
+    folder = Path(directory) / ann.name
+    present = ann.has_box
+    width, height = ann.image_size
+    x, y, w, h = ann.boxes.T
+    with np.errstate(invalid="ignore"):
+        cut = present & ((x < 0) | (y < 0) | (x + w > width) | (y + h > height))
+    labels = {"absence": ~present, "cover": np.where(present, 8, 0), "cut_by_image": cut}
+    paths = []
+    for label, values in labels.items():
+        paths.append(folder / f"{label}.label")
+        atomic_write_text(paths[-1], _labels(values))
+    gt = folder / "groundtruth.txt"
+    atomic_write_text(gt, _box_lines(ann.boxes, present, 0.0, _ZERO_BOX))
+    return [gt, *paths]
+
+
+def write_trackingnet(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """TrackingNet: ``<dir>/anno/<name>.txt``, 0-based ``x,y,w,h``; ``<dir>`` plays a chunk (``TRAIN_3``).
+    The format has no absence flag, so a frame without a box gets ``0,0,0,0``, which every loader
+    treats as invalid (zero size)."""
+    path = Path(directory) / "anno" / f"{ann.name}.txt"
+    atomic_write_text(path, _box_lines(ann.boxes, ann.has_box, 0.0, _ZERO_BOX))
+    return [path]
+
+
+def write_mot(
+    ann: DenseAnnotation, directory: str | Path, track_id: int = 1, class_id: int = 1, frame_rate: int = 30
+) -> list[Path]:
+    """MOTChallenge ground truth: ``<dir>/<name>/gt/gt.txt`` with one line per frame that has a box,
+    ``frame,id,x,y,w,h,conf,class,visibility``, frame and x, y 1-based, conf 1 (a box to evaluate),
+    visibility 1 (not estimated). ``seqinfo.ini`` is written too: TrackEval needs its length and size."""
+    folder = Path(directory) / ann.name
+    width, height = ann.image_size
+    suffix = next((Path(n).suffix for n in ann.frame_names if Path(n).suffix), ".jpg")
+    seqinfo = folder / "seqinfo.ini"
+    atomic_write_text(
+        seqinfo,
+        f"[Sequence]\nname={ann.name}\nimDir=img1\nframeRate={frame_rate}\nseqLength={len(ann)}\n"
+        f"imWidth={width}\nimHeight={height}\nimExt={suffix}\n",
+    )
+    lines = []
+    for index in np.flatnonzero(ann.has_box):
+        x, y, w, h = ann.boxes[index]
+        lines.append(f"{index + 1},{track_id},{x + 1:.3f},{y + 1:.3f},{w:.3f},{h:.3f},1,{class_id},1\n")
+    gt = folder / "gt" / "gt.txt"
+    atomic_write_text(gt, "".join(lines))
+    return [gt, seqinfo]
+
+
+def _checkbox(parent: ET.Element, name: str) -> None:
+    attribute = ET.SubElement(parent, "attribute")
+    for tag, text in (
+        ("name", name),
+        ("mutable", "True"),
+        ("input_type", "checkbox"),
+        ("default_value", "false"),
+        ("values", "false"),
+    ):
+        ET.SubElement(attribute, tag).text = text
+
+
+def _text(parent: ET.Element, tag: str, text: object) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = str(text)
+    return element
+
+
+def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "target") -> list[Path]:
+    """CVAT for video 1.1: ``<dir>/<name>.xml`` with one track holding one ``<box>`` per frame.
+
+    Corners are CVAT's ``xtl, ytl, xbr = x + w, ybr = y + h`` in 0-based pixels. Every box carries
+    ``keyframe="1"``: CVAT stores only keyframe shapes on import and re-interpolates the others linearly
+    (cvat-ai/cvat#7290, #7498), which would throw the dense boxes away. Human keyframes and the frames to
+    review are therefore the checkbox attributes ``human_keyframe`` and ``review``, declared on the label.
+    A frame without a box is ``outside="1"`` and repeats the nearest box so that CVAT has coordinates."""
+    count = len(ann)
+    width, height = ann.image_size
+    root = ET.Element("annotations")
+    _text(root, "version", "1.1")
+    task = ET.SubElement(ET.SubElement(root, "meta"), "task")
+    for tag, value in (
+        ("name", ann.name),
+        ("size", count),
+        ("mode", "interpolation"),
+        ("overlap", 0),
+        ("start_frame", 0),
+        ("stop_frame", count - 1),
+    ):
+        _text(task, tag, value)
+    label_element = ET.SubElement(ET.SubElement(task, "labels"), "label")
+    _text(label_element, "name", label)
+    _text(label_element, "type", "rectangle")
+    attributes = ET.SubElement(label_element, "attributes")
+    _checkbox(attributes, "human_keyframe")
+    _checkbox(attributes, "review")
+    size = ET.SubElement(task, "original_size")
+    _text(size, "width", width)
+    _text(size, "height", height)
+
+    present, human = ann.has_box, ann.keyframe_mask
+    filled = _nearest_boxes(ann.boxes, present)
+    track = ET.SubElement(root, "track", {"id": "0", "label": label})
+    for index in range(count):
+        x, y, w, h = filled[index]
+        box = ET.SubElement(
+            track,
+            "box",
+            {
+                "frame": str(index),
+                "keyframe": "1",
+                "outside": "0" if present[index] else "1",
+                "occluded": "0",
+                "xtl": f"{x:.3f}",
+                "ytl": f"{y:.3f}",
+                "xbr": f"{x + w:.3f}",
+                "ybr": f"{y + h:.3f}",
+                "z_order": "0",
+            },
+        )
+        for name, flag in (("human_keyframe", human[index]), ("review", ann.failure[index])):
+            ET.SubElement(box, "attribute", {"name": name}).text = "true" if flag else "false"
+    ET.indent(root, space="  ")
+    text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    path = Path(directory) / f"{ann.name}.xml"
+    atomic_write_text(path, text)
+    return [path]
+
+
+def _nearest_boxes(boxes: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Boxes with each missing one replaced by the previous present box (the next one before the first;
+    zeros when there is none at all)."""
+    if not present.any():
+        return np.zeros_like(boxes)
+    indices = np.flatnonzero(present)
+    previous = np.maximum.accumulate(np.where(present, np.arange(len(boxes)), -1))
+    previous[previous < 0] = indices[0]
+    return boxes[previous]
+
+
+def write_json(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """Everything in one file, ``<dir>/<name>.json``, for tools and notebooks: boxes 0-based ``x,y,w,h``
+    (``null`` for a frame without a box), keyframes and failure frames as 0-based indices, per-frame
+    quality (``null`` where none) and direction names. Strict JSON (no NaN), one key per line."""
+    width, height = ann.image_size
+    content = {
+        "format_version": JSON_FORMAT_VERSION,
+        "name": ann.name,
+        "box_format": "x,y,w,h; 0-based pixels, (0,0) = top-left corner of the top-left pixel",
+        "image_size": {"width": width, "height": height},
+        "num_frames": len(ann),
+        "boxes": [row.tolist() if ok else None for row, ok in zip(ann.boxes, ann.has_box, strict=True)],
+        "keyframes": ann.keyframes.tolist(),
+        "failure_frames": ann.review_frames.tolist(),
+        "quality": [None if np.isnan(q) else float(q) for q in ann.quality],
+        "direction": [DIRECTION_NAMES[int(d)] for d in ann.direction],
+        "frame_names": ann.frame_names,
+        "labour_saved": ann.labour_saved,
+    }
+    body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in content.items())
+    path = Path(directory) / f"{ann.name}.json"
+    atomic_write_text(path, "{\n" + body + "\n}\n")
+    return [path]
+
+
+def write_result_set(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+    """vasr's own annotation-set files (``vasr.annotations.result_dir``), which ``vasr evaluate --pred``
+    scores: ``<dir>/<name>.txt`` plus the keyframe and failure lists."""
+    directory = Path(directory)
+    boxes = write_annotation_set(
+        directory, ann.name, AnnotationSet(ann.boxes, ann.keyframes.copy(), ann.review_frames.copy())
+    )
+    return [directory / f"{ann.name}.keyframes.txt", directory / f"{ann.name}.failures.txt", boxes]
+
+
+Exporter = Callable[[DenseAnnotation, str | Path], list[Path]]
+
+EXPORTERS: dict[str, Exporter] = {
+    "lasot": write_lasot,
+    "otb": write_otb,
+    "got10k": write_got10k,
+    "trackingnet": write_trackingnet,
+    "mot": write_mot,
+    "cvat": write_cvat_video,
+    "json": write_json,
+    "vasr": write_result_set,
+}
+
+
+def export(
+    ann: DenseAnnotation, directory: str | Path, formats: str | Iterable[str]
+) -> dict[str, list[Path]]:
+    """Write ``ann`` in each of ``formats`` into ``<dir>/<format>/`` (one folder per format: LaSOT and
+    GOT-10k would otherwise both write ``<name>/groundtruth.txt``). Every name is checked before anything
+    is written. Returns format -> written paths."""
+    wanted = [formats] if isinstance(formats, str) else list(formats)
+    unknown = [name for name in wanted if name not in EXPORTERS]
+    if unknown:
+        raise ValueError(
+            f"unknown export format {', '.join(map(repr, unknown))}; valid: {', '.join(EXPORTERS)}"
+        )
+    return {name: EXPORTERS[name](ann, Path(directory) / name) for name in dict.fromkeys(wanted)}

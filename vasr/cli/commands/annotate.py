@@ -1,0 +1,198 @@
+"""``vasr annotate``: a video (or frame folder, or a whole dataset) + sparse keyframe boxes -> dense boxes, a
+quality score per frame, the frames a human must still check, and files annotation tools import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from vasr.annotations.atomic import atomic_write_text
+from vasr.annotations.dense import DenseAnnotation
+from vasr.annotations.exports import EXPORTERS, export
+from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.cli.tables import render_table
+from vasr.data.readers.video import load_image_folder, load_video
+from vasr.data.sequence import Sequence
+from vasr.errors import VasrError
+from vasr.pipeline import Annotator, keyframes_of
+from vasr.tracking.cache import TrackCache
+from vasr.tracking.registry import TRACKERS, build_batch_tracker
+
+DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
+DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
+
+
+class CheckpointError(VasrError):
+    """A checkpoint is missing or is not the model it should be."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "annotate",
+        help="dense boxes from sparse keyframe boxes: track, assess, select, flag failures (and refine)",
+        description="Annotate every frame of a video, a frame folder or a dataset from a few human keyframe "
+        "boxes: a tracker runs forward and backward between keyframes, T-Assess Net scores every box, the "
+        "better direction is kept, and frames where both directions score below --threshold are flagged "
+        "for a human. Writes the boxes in the formats of --formats under OUT/<format>/, a quality plot and "
+        "a contact sheet of the flagged and weakest frames under OUT/review/, and OUT/summary.json. "
+        "Sequences whose JSON already exists are skipped (an interrupted run resumes); --overwrite redoes "
+        "them.",
+        epilog="Keyframe file (--keyframes): one line per keyframe, 'frame, x, y, w, h' with a 0-based "
+        "frame index and a 0-based pixel box (top-left corner, width, height), or 'frame, absent'; "
+        "'#' starts a comment. Train the default checkpoint with 'make train'.",
+    )
+    source = parser.add_argument_group("input (one of --video, --frames, or the dataset flags)")
+    source.add_argument("--video", type=Path, help="a video file (anything OpenCV decodes)")
+    source.add_argument("--frames", type=Path, help="a folder of numbered frame images")
+    source.add_argument("--keyframes", type=Path, help="the keyframe file of --video / --frames")
+    source.add_argument("--name", help="sequence name of --video / --frames (default: the file name)")
+    add_dataset_arguments(parser)
+    add_keyframe_arguments(parser)
+    models = parser.add_argument_group("models")
+    models.add_argument(
+        "--tassess",
+        type=Path,
+        default=DEFAULT_TASSESS,
+        help="T-Assess checkpoint (default: %(default)s, written by 'make train')",
+    )
+    models.add_argument(
+        "--refiner",
+        type=Path,
+        default=None,
+        help="VG-Refine checkpoint; omitted: no refinement (see the README for why it is opt-in)",
+    )
+    models.add_argument("--tracker", choices=sorted(TRACKERS), default="dcf", help="default: %(default)s")
+    models.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="flag a frame when both directions score below this (default: %(default)s, IoU about 0.5)",
+    )
+    models.add_argument("--device", default="cpu", help="torch device of the nets (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path("results/annotate"), help="default: %(default)s")
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=sorted(EXPORTERS),
+        default=list(DEFAULT_FORMATS),
+        help="annotation formats to write (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=Path("cache/tracks"), help="track cache of dataset runs"
+    )
+    parser.add_argument("--no-review", dest="review", action="store_false", help="skip plots and sheets")
+    parser.add_argument("--overlay", action="store_true", help="also write an overlay video per sequence")
+    parser.add_argument("--overwrite", action="store_true", help="redo sequences already annotated")
+    parser.set_defaults(run=run)
+
+
+def load_assessor(path: Path, device: str) -> torch.nn.Module:
+    from lightning_modules.tassess import TAssessModule
+
+    return _load(TAssessModule, path, "T-Assess", device)
+
+
+def load_refiner(path: Path, device: str) -> torch.nn.Module:
+    from lightning_modules.vgrefine import VGRefineModule
+
+    # the checkpoint holds the backbone's weights: no need to read the ImageNet file first
+    return _load(VGRefineModule, path, "VG-Refine", device, pretrained=False)
+
+
+def _load(cls: type, path: Path, what: str, device: str, **overrides: object) -> torch.nn.Module:
+    if not path.is_file():
+        raise CheckpointError(f"{what} checkpoint {path} not found (train one with 'make train')")
+    try:
+        module = cls.load_from_checkpoint(str(path), map_location=device, **overrides)
+    except Exception as error:  # a checkpoint of another model, a truncated file
+        raise CheckpointError(f"{path} is not a {what} checkpoint: {error}") from error
+    return module.net.to(device).eval()
+
+
+def input_sequences(args: argparse.Namespace) -> list[Sequence]:
+    if (args.video or args.frames) and args.keyframes is None:
+        raise VasrError("--video / --frames need --keyframes (one 'frame, x, y, w, h' line per keyframe)")
+    if args.video and args.frames:
+        raise VasrError("give either --video or --frames, not both")
+    if args.video:
+        return [load_video(args.video, args.keyframes, args.name)]
+    if args.frames:
+        return [load_image_folder(args.frames, args.keyframes, args.name)]
+    return load_sequences(args)
+
+
+def review(ann: DenseAnnotation, sequence: Sequence, out: Path, overlay: bool) -> None:
+    from vasr.annotations.visualize import contact_sheet, overlay_video, quality_plot
+
+    folder = out / "review"
+    quality_plot(ann, folder / f"{ann.name}.quality.png")
+    contact_sheet(ann, sequence.frame, folder / f"{ann.name}.review.png")
+    if overlay:
+        overlay_video(ann, sequence.frame, len(sequence), folder / f"{ann.name}.overlay.mp4")
+
+
+def summary_row(ann: DenseAnnotation) -> dict[str, object]:
+    quality = ann.quality[np.isfinite(ann.quality)]
+    return {
+        "sequence": ann.name,
+        "frames": len(ann),
+        "keyframes": len(ann.keyframes),
+        "flagged": len(ann.review_frames),
+        "labour_saved": ann.labour_saved,
+        "mean_quality": float(quality.mean()) if len(quality) else float("nan"),
+    }
+
+
+def _row_from_json(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    quality = [q for q in data.get("quality", []) if q is not None]
+    return {
+        "sequence": data["name"],
+        "frames": len(data["boxes"]),
+        "keyframes": len(data["keyframes"]),
+        "flagged": len(data["failure_frames"]),
+        "labour_saved": data["labour_saved"],
+        "mean_quality": float(np.mean(quality)) if quality else float("nan"),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    sequences = input_sequences(args)
+    formats = list(dict.fromkeys(["json", *args.formats]))  # the JSON marks a finished sequence
+    assessor = load_assessor(args.tassess, args.device)
+    refiner = load_refiner(args.refiner, args.device) if args.refiner else None
+    tracker = build_batch_tracker(args.tracker)
+    annotator = Annotator(tracker, assessor, refiner, args.threshold)
+    cache = TrackCache(args.cache)
+    rows = []
+    for sequence in tqdm(sequences, desc="annotating", unit="seq"):
+        done = args.out / "json" / f"{sequence.name}.json"
+        if done.is_file() and not args.overwrite:
+            rows.append(_row_from_json(done))
+            continue
+        keys = keyframes_of(sequence, args.interval, args.include_last)
+        if "keyframes" in (sequence.metadata or {}):  # a video's own keyframes: no shared cache entry
+            tracks = annotator.track(sequence, keys, progress=True)
+        else:
+            tracks, _ = cache.get_or_track(sequence, tracker, args.interval, args.include_last, progress=True)
+        ann = annotator.annotate(sequence, tracks)
+        if args.review:
+            review(ann, sequence, args.out, args.overlay)
+        export(ann, args.out, [f for f in formats if f != "json"] + ["json"])  # JSON last
+        rows.append(summary_row(ann))
+    frames = sum(int(r["frames"]) for r in rows)
+    checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
+    total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
+    total["labour_saved"] = 1.0 - checked / frames if frames else float("nan")
+    atomic_write_text(args.out / "summary.json", json.dumps({"total": total, "sequences": rows}, indent=2))
+    print(render_table(rows, ["sequence", "frames", "keyframes", "flagged", "labour_saved", "mean_quality"]))
+    print(
+        f"{frames} frames, {checked} for a human (keyframes + flagged): labour saved "
+        f"{total['labour_saved']:.1%}; review list in {args.out / 'json'}/<sequence>.json"
+    )
+    return 0

@@ -6,9 +6,11 @@ STAMP  := $(VENV)/.installed
 # Where the real benchmark sequences live (skipped cleanly when absent).
 REAL   ?= ../shared/data/real
 DATA_DIR ?= data/synth
+# Ablations: DATA=default (the embedded data: train on fold 0, test on fold 1) or DATA=real (2-fold CV on $(REAL)).
+DATA ?= default
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench train train-tassess train-vgrefine annotate ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench train train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -41,9 +43,11 @@ format: $(STAMP)
 synth: $(STAMP)  ## write the embedded default dataset (LaSOT layout) to $(DATA_DIR)
 	$(VENV)/bin/vasr synth --out $(DATA_DIR)
 
-demo: synth  ## the main job on the default data: linear-interpolation baseline, evaluated
-	$(VENV)/bin/vasr baseline --dataset lasot --root $(DATA_DIR) --out results/demo/linear
-	$(VENV)/bin/vasr evaluate --dataset lasot --root $(DATA_DIR) --pred results/demo/linear
+demo: synth  ## the main job on the default data: VASR annotation of the held-out half vs linear interpolation
+	@test -f checkpoints/tassess.ckpt || $(MAKE) train-tassess
+	$(VENV)/bin/vasr annotate --root $(DATA_DIR) --fold 1 --out results/demo/vasr
+	$(VENV)/bin/vasr baseline --root $(DATA_DIR) --fold 1 --out results/demo/linear
+	$(VENV)/bin/vasr evaluate --root $(DATA_DIR) --fold 1 --pred vasr=results/demo/vasr/vasr linear=results/demo/linear
 
 baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (README table)
 	$(MAKE) synth
@@ -91,15 +95,20 @@ sweep-tassess sweep-vgrefine:
 	  echo "  make $@ SWEEP_ID=<entity>/vasr/<sweep id>   (the id 'wandb sweep' printed above)"; \
 	fi
 
-ablation-select: $(STAMP)  ## Fwd/Bwd/Sel/Sel-fail, 2-fold CV on $(REAL) + default data (results/ablation-select)
-	$(PY) ablations/select_cv.py --real $(REAL)
+ablation-select: $(STAMP)  ## Fwd/Bwd/Sel/Sel-fail + baselines; DATA=real for 2-fold CV on $(REAL) (results/)
+	@if [ "$(DATA)" = "real" ]; then \
+	  $(PY) ablations/select_cv.py --dataset otb --root $(REAL) --out results/ablation-select-real; \
+	else $(PY) ablations/select_cv.py --out results/ablation-select; fi
 
-# DATA=default (the embedded data: train on fold 0, test on fold 1) or DATA=real (2-fold CV on $(REAL)).
-DATA ?= default
 ablation-refine: $(STAMP)  ## w/o-/V-/VI-/VG-Refine + baselines; DATA=real for 2-fold CV on $(REAL) (results/)
 	@if [ "$(DATA)" = "real" ]; then \
 	  $(PY) ablations/refine.py --dataset otb --root $(REAL) --out results/ablation-refine-real; \
 	else $(PY) ablations/refine.py --out results/ablation-refine; fi
+
+labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60; DATA=real for $(REAL)
+	@if [ "$(DATA)" = "real" ]; then \
+	  $(PY) ablations/labour_curve.py --dataset otb --root $(REAL) --out results/labour-curve-real; \
+	else $(PY) ablations/labour_curve.py --out results/labour-curve; fi
 
 # Filled by a later issue (the pipeline's remaining ablations).
 ablation-temporal ablations:

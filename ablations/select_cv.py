@@ -1,43 +1,44 @@
-"""Selection ablation (paper Table 2) with cross-validation on real sequences.
+"""Selection ablation (paper Table 2: Fwd, Bwd, Sel, Sel-fail) with the baselines, in one run.
 
 Baselines measured in the same run on the same frames: linear interpolation between keyframes, and the
 tracker's forward/backward blend weighted by the distance to the keyframes (TrackingNet's recipe).
 
-For each fold f of the real sequences (every category cut in halves; the paper's protocol on LaSOT):
-train T-Assess Net on the synthetic default data plus fold f, then annotate the other fold with
-Fwd / Bwd / Sel / Sel-fail and score it. Tables pool the frames of both held-out folds, so every real
-frame is scored exactly once by a model that never saw its sequence. Also printed: the mean IoU of the
-frames Sel-fail flags for a human against the frames it accepts.
+Protocol (``ablations.protocol``): without arguments, the embedded synthetic data (train on fold 0, test on
+fold 1); with ``--root``, two-halves cross-validation by category: train T-Assess Net on the synthetic data
+plus fold f, annotate the other fold with Fwd / Bwd / Sel / Sel-fail and score it. Tables pool the frames of
+every held-out fold, so each frame is scored once by a model that never saw its sequence. Also printed: the
+mean IoU of the frames Sel-fail flags for a human against the frames it accepts.
 
-    python ablations/select_cv.py --real ../shared/data/real          (make ablation-select)
-    python ablations/select_cv.py --real ../shared/data/real --temporal fc --out results/ablation-select-fc
+    python ablations/select_cv.py --dataset otb --root ../shared/data/real    (make ablation-select DATA=real)
+    python ablations/select_cv.py --root ../shared/data/real --temporal fc --out results/ablation-select-fc
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
 
-from datamodules.snippet_windows import SnippetDataModule
-from lightning_modules.tassess import TAssessModule
+from ablations.protocol import (
+    add_protocol_arguments,
+    baseline_boxes,
+    fold_sources,
+    num_folds,
+    start_run,
+    train_assessor,
+)
 from vasr.annotations.result_dir import AnnotationSet
-from vasr.baselines.interpolation import interpolate_keyframes
 from vasr.cli.tables import render_table
-from vasr.data.sources import DataSource
 from vasr.evaluation import score_sequence, summarize_scores
 from vasr.selection.annotate import select_tracks, selection_annotation
 from vasr.selection.assess import assess_sequence
 from vasr.selection.select import VARIANTS
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
-from vasr.tracking.snippets import blend_by_distance
 
 BASELINES = ("linear", "blend")
 
@@ -46,74 +47,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--real", type=Path, default=Path("../shared/data/real"), help="OTB-style root")
-    parser.add_argument("--tracker", default="dcf", help="tracker of the preliminary annotations")
-    parser.add_argument(
-        "--cache", default="cache/tracks", help="tracking-result cache (shared with vasr track)"
-    )
-    parser.add_argument("--folds", type=int, default=2)
+    add_protocol_arguments(parser)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--temporal", choices=["lstm", "fc"], default="lstm")
     parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("results/ablation-select"))
     return parser.parse_args(argv)
 
 
-def train_fold(args: argparse.Namespace, fold: int) -> TAssessModule:
-    real = str(args.real)
-    data = SnippetDataModule(
-        train=[DataSource(), DataSource("otb", real, fold=fold, folds=args.folds)],
-        val=[DataSource("otb", real, fold=(fold + 1) % args.folds, folds=args.folds)],
-        tracker=args.tracker,
-        cache_dir=args.cache,
-        train_stride=args.train_stride,
-        batch_size=args.batch_size,
-        seed=args.seed,
-    )
-    pl.seed_everything(args.seed + fold, workers=True)
-    model = TAssessModule(temporal=args.temporal, threshold=args.threshold)
-    trainer = pl.Trainer(
-        max_epochs=args.epochs,
-        accelerator="auto",
-        devices=1,
-        limit_val_batches=0,  # the held-out fold is the test set: no model selection on it
-        default_root_dir=str(args.out / f"fold{fold}"),
-        logger=pl.loggers.CSVLogger(str(args.out), name=f"fold{fold}"),
-        enable_checkpointing=False,
-        deterministic=True,
-    )
-    trainer.fit(model, datamodule=data)
-    return model
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not (args.real / "MANIFEST.tsv").is_file() and not args.real.is_dir():
-        print(f"real sequences not found at {args.real}; nothing to do", file=sys.stderr)
+    if not start_run(args):
         return 0
-    os.environ.setdefault("WANDB_MODE", "offline")
-    args.out.mkdir(parents=True, exist_ok=True)
     scores: dict[str, list] = {v: [] for v in BASELINES + VARIANTS}
     flagged_iou, accepted_iou = [], []
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
     bucket = cache.bucket_for(tracker, 30, True)
-    for fold in range(args.folds):
-        model = train_fold(args, fold)
-        held_out = DataSource("otb", str(args.real), fold=(fold + 1) % args.folds, folds=args.folds).load()
+    for fold in range(num_folds(args)):
+        model = train_assessor(
+            args, fold, args.epochs, f"fold{fold}", args.train_stride, args.batch_size,
+            temporal=args.temporal, threshold=args.threshold,
+        )  # fmt: skip
+        held_out = fold_sources(args, fold)[1][0].load()
         for sequence in held_out:
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
             keys = tracks.keyframes
             human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
-            baselines = {
-                "linear": interpolate_keyframes(
-                    len(sequence), keys, sequence.boxes[keys], sequence.visible[keys]
-                ),
-                "blend": blend_by_distance(tracks),
-            }
+            baselines = baseline_boxes(sequence, tracks)
             for name, boxes in baselines.items():
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
             f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)

@@ -13,8 +13,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _driver():
-    spec = importlib.util.spec_from_file_location("ablation_refine", REPO / "ablations" / "refine.py")
+def load_driver(name: str):  # noqa: ANN201 - the driver's module
+    """An ablation script, imported from its path as ``make`` runs it."""
+    spec = importlib.util.spec_from_file_location(f"ablation_{name}", REPO / "ablations" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -28,7 +29,7 @@ def test_the_refinement_ablation_scores_every_variant_and_baseline(tiny_root: Pa
         "--tassess-epochs", "1", "--refine-epochs", "1", "--limit-batches", "2", "--crop-size", "32",
         "--cache", str(tmp_path / "cache"), "--out", str(out), "--no-wandb",
     ]  # fmt: skip
-    assert _driver().main(argv) == 0
+    assert load_driver("refine").main(argv) == 0
     with open(out / "table.csv") as handle:
         rows = list(csv.DictReader(handle))
     methods = [row["method"] for row in rows]

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from vasr.data.default import default_root, ensure_default_dataset
+from vasr.data.folds import category_fold
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 
@@ -29,6 +30,16 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
         "--split", default=None, help="dataset split (LaSOT: train/test; GOT-10k: train/val/test)"
     )
     group.add_argument("--names", nargs="+", default=None, metavar="SEQ", help="only these sequences")
+    group.add_argument(
+        "--fold",
+        type=int,
+        default=None,
+        help="only fold FOLD of --folds (every category cut in consecutive parts, as the training configs "
+        "and ablations split data; 1 of 2 is the held-out half of the default configs)",
+    )
+    group.add_argument(
+        "--folds", type=int, default=2, help="number of folds of --fold (default: %(default)s)"
+    )
 
 
 def add_keyframe_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +68,9 @@ def load_sequences(args: argparse.Namespace) -> list[Sequence]:
     if args.names is not None:
         options["names"] = args.names
     sequences = load_dataset(args.dataset, root, **options)
+    if getattr(args, "fold", None) is not None:
+        keep = set(category_fold([s.name for s in sequences], args.fold, args.folds))
+        sequences = [s for s in sequences if s.name in keep]
     if not sequences:
         raise SystemExit(f"no sequence found under {root} for the given filters")
     return sequences

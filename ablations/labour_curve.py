@@ -1,0 +1,249 @@
+"""Labour/quality curve: accuracy of the final annotation against the share of frames a human labels.
+
+One point per (method, keyframe interval, failure threshold). VASR (T-Assess Net selects the forward or the
+backward result per frame and flags the frames where both score below the threshold, Sel-fail) gives one
+line per interval across the thresholds; the baselines (linear interpolation between keyframes, the
+tracker's forward/backward blend weighted by the distance to the keyframes) flag nothing, so they give one
+point per interval.
+
+Scoring of the *final* annotation, over every frame whose ground truth is visible: a frame a human labels
+(a keyframe or a flagged failure frame) is correct, IoU 1 (the human box is the truth); every other frame
+gets the IoU of its annotation box (`vasr.evaluation.score_sequence`). Reported: mean IoU, Acc@0.7
+(IoU > 0.7) and the human share = (keyframes + flagged non-keyframes) / all frames (labour_saved is its
+complement).
+
+Models follow the other drivers. Default (no ``--root``): the embedded synthetic data, T-Assess trained on
+fold 0 and the curve measured on fold 1. With ``--root`` (``--dataset`` names its layout): two-halves
+cross-validation (categories cut in halves): for each fold f, T-Assess is trained on the synthetic data
+(unless ``--no-default-data``) plus fold f, tracked at the default interval 30, and the other fold is
+annotated at every interval (the track cache keeps one entry per interval). The curve pools the frames of
+every held-out fold, so each frame is scored once by a model that never saw its sequence.
+
+Writes curve.csv, curve.json and curve.png (mIoU and Acc@0.7 against the human share) under --out and
+prints the table.
+
+    python ablations/labour_curve.py                                     (default data)
+    python ablations/labour_curve.py --dataset otb --root ../shared/data/real
+    python ablations/labour_curve.py --dataset otb --root ../shared/data/real --intervals 10 30 \\
+        --thresholds -0.5 0 0.5 --out results/labour-curve-quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ablations.protocol import (
+    add_protocol_arguments,
+    baseline_boxes,
+    data_label,
+    fold_sources,
+    num_folds,
+    start_run,
+    train_assessor,
+)
+from vasr.annotations.atomic import atomic_output, atomic_write_text
+from vasr.annotations.result_dir import AnnotationSet
+from vasr.cli.tables import render_table
+from vasr.data.sequence import Sequence
+from vasr.evaluation import FrameScores, score_sequence, summarize_scores
+from vasr.selection.annotate import select_tracks, selection_annotation
+from vasr.selection.assess import assess_sequence
+from vasr.tracking.cache import TrackCache
+from vasr.tracking.registry import build_batch_tracker
+
+BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
+VASR = "vasr"
+NAMES = {VASR: "VASR (Sel-fail)", **BASELINES}
+COLUMNS = ["method", "interval", "threshold", "human_share", "labour_saved", "miou", "acc70", "frames"]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_protocol_arguments(parser)
+    parser.add_argument(
+        "--intervals", type=int, nargs="+", default=[10, 15, 30, 60], help="keyframe intervals to annotate at"
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="+",
+        default=[-0.5, -0.25, 0.0, 0.25, 0.5],
+        help="failure thresholds of Sel-fail (frames where both directions score below are flagged)",
+    )
+    parser.add_argument("--epochs", type=int, default=6, help="T-Assess training epochs")
+    parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
+    args = parser.parse_args(argv)
+    if any(k < 1 for k in args.intervals):
+        parser.error(f"intervals must be at least 1, got {args.intervals}")
+    args.intervals = sorted(set(args.intervals))
+    args.thresholds = sorted(set(args.thresholds))
+    return args
+
+
+def final_scores(sequence: Sequence, scores: FrameScores) -> FrameScores:
+    """The final annotation's per-frame outcome: frames a human labels (keyframes, flagged failures) have
+    IoU 1, the others keep their IoU; every frame with a visible ground truth counts."""
+    human = scores.is_keyframe | scores.is_failure
+    return FrameScores(
+        name=scores.name,
+        iou=np.where(human, 1.0, scores.iou),
+        evaluated=np.asarray(sequence.visible, dtype=bool).copy(),
+        is_keyframe=scores.is_keyframe,
+        is_failure=scores.is_failure,
+    )
+
+
+def curve_row(method: str, interval: int, threshold: float | None, scores: list[FrameScores]) -> dict:
+    summary = summarize_scores(scores)
+    return {
+        "method": method,
+        "interval": interval,
+        "threshold": threshold,
+        "human_share": 1.0 - summary["labour_saved"],
+        "labour_saved": summary["labour_saved"],
+        "miou": summary["miou"],
+        "acc70": summary["acc70"],
+        "frames": summary["frames"],
+    }
+
+
+def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
+    """mIoU (left) and Acc@0.7 (right) against the human share: one VASR line per interval across the
+    thresholds, one line per baseline across the intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    intervals = sorted({r["interval"] for r in rows})
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(intervals), 1)))
+    styles = {"linear": ("s", "--", "black"), "blend": ("^", ":", "dimgray")}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, key, label in zip(axes, ("miou", "acc70"), ("mIoU", "Acc@0.7"), strict=True):
+        for colour, interval in zip(colours, intervals, strict=True):
+            points = sorted(
+                (r for r in rows if r["method"] == VASR and r["interval"] == interval),
+                key=lambda r: r["threshold"],
+            )
+            if not points:
+                continue
+            xs = [100 * r["human_share"] for r in points]
+            ys = [r[key] for r in points]
+            ax.plot(xs, ys, marker="o", color=colour, label=f"VASR, every {interval}")
+            for x, y, r in zip(xs, ys, points, strict=True):
+                ax.annotate(
+                    f"{r['threshold']:g}", (x, y), textcoords="offset points", xytext=(3, -9), fontsize=6
+                )
+        for method, (marker, line, colour) in styles.items():
+            points = sorted((r for r in rows if r["method"] == method), key=lambda r: r["human_share"])
+            if not points:
+                continue
+            xs = [100 * r["human_share"] for r in points]
+            ys = [r[key] for r in points]
+            ax.plot(xs, ys, marker=marker, linestyle=line, color=colour, label=BASELINES[method])
+            for x, y, r in zip(xs, ys, points, strict=True):
+                ax.annotate(
+                    f"1/{r['interval']}", (x, y), textcoords="offset points", xytext=(3, 3), fontsize=6
+                )
+        ax.set_xlabel("frames labelled by hand (%)")
+        ax.set_ylabel(label)
+        ax.set_xlim(left=0)
+        ax.set_ylim(top=1.02)
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="lower right", fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    with atomic_output(path, suffix=".tmp.png") as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+
+
+def write_outputs(rows: list[dict[str, Any]], out: Path, title: str, extra: dict[str, Any]) -> None:
+    """Print the table; write curve.csv, curve.json and curve.png under ``out``."""
+    shown = [
+        {
+            **r,
+            "method": NAMES[r["method"]],
+            "threshold": "-" if r["threshold"] is None else f"{r['threshold']:g}",
+            "human_share": f"{100 * r['human_share']:.1f}%",
+        }
+        for r in rows
+    ]
+    print(title)
+    print(render_table(shown, COLUMNS))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**r, "threshold": "" if r["threshold"] is None else r["threshold"]} for r in rows)
+    atomic_write_text(out / "curve.csv", buffer.getvalue())
+    atomic_write_text(
+        out / "curve.json", json.dumps({"title": title, "curve": rows, **extra}, indent=2) + "\n"
+    )
+    plot_curve(rows, out / "curve.png", title)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not start_run(args):
+        return 0
+    folds = num_folds(args)
+    cache = TrackCache(args.cache)
+    tracker = build_batch_tracker(args.tracker)
+    buckets = {k: cache.bucket_for(tracker, k, True) for k in args.intervals}
+    scores: dict[tuple[str, int, float | None], list[FrameScores]] = {}
+    seconds: dict[str, float] = {}
+    for fold in range(folds):
+        begin = time.perf_counter()
+        assessor = train_assessor(
+            args, fold, args.epochs, f"fold{fold}", train_stride=args.train_stride, batch_size=args.batch_size
+        )
+        seconds[f"fold{fold}_training"] = time.perf_counter() - begin
+        begin = time.perf_counter()
+        for sequence in fold_sources(args, fold)[1][0].load():
+            human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
+            for interval in args.intervals:
+                tracks, _ = cache.get_or_track(
+                    sequence, tracker, interval=interval, include_last=True, bucket=buckets[interval]
+                )
+                keys = np.asarray(tracks.keyframes, dtype=np.int64)
+                baselines = baseline_boxes(sequence, tracks)
+                for name, boxes in baselines.items():
+                    frame_scores = score_sequence(sequence, AnnotationSet(boxes, keyframes=keys))
+                    scores.setdefault((name, interval, None), []).append(final_scores(sequence, frame_scores))
+                f_score, b_score = assess_sequence(assessor.net, tracks, sequence.image_size)
+                for threshold in args.thresholds:
+                    selection = select_tracks(tracks, f_score, b_score, "sel-fail", threshold)
+                    annotation = selection_annotation(tracks, selection, human_boxes)
+                    frame_scores = score_sequence(sequence, annotation)
+                    scores.setdefault((VASR, interval, threshold), []).append(
+                        final_scores(sequence, frame_scores)
+                    )
+        seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
+    rows = [curve_row(m, k, None, scores[(m, k, None)]) for m in BASELINES for k in args.intervals]
+    rows += [curve_row(VASR, k, t, scores[(VASR, k, t)]) for k in args.intervals for t in args.thresholds]
+    data = data_label(args)
+    extra = {
+        "seconds": seconds,
+        "settings": {k: str(v) for k, v in vars(args).items()},
+        "torch": torch.__version__,
+    }
+    write_outputs(rows, args.out, f"Labour/quality curve, {args.tracker}, {data}", extra)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The protocol every ablation shares: which data trains and which is held out, and how T-Assess is trained.
+
+Default (no ``--root``): the embedded synthetic data, trained on fold 0 and tested on fold 1. With ``--root``
+(``--dataset`` names its layout): two-halves cross-validation by category (the paper's protocol): for fold f
+the models train on that fold (plus the synthetic data unless ``--no-default-data``) and annotate the other
+fold, so every held-out frame is scored by models that never saw its sequence. There is no model selection
+on the held-out fold (no validation loop)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+
+from datamodules.snippet_windows import SnippetDataModule
+from lightning_modules.tassess import TAssessModule
+from vasr.baselines.interpolation import interpolate_keyframes
+from vasr.data.sequence import Sequence
+from vasr.data.sources import DataSource
+from vasr.tracking.snippets import SequenceTracks, blend_by_distance
+
+TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data, tracker and training-budget flags of `fold_sources` and `train_assessor`."""
+    parser.add_argument("--root", type=Path, default=None, help="data to cross-validate on (default: none)")
+    parser.add_argument("--dataset", default="otb", help="layout of --root (otb, lasot, got10k, trackingnet)")
+    parser.add_argument("--split", default=None, help="split of --root (LaSOT: train)")
+    parser.add_argument(
+        "--no-default-data",
+        dest="default_data",
+        action="store_false",
+        help="with --root: train on its folds only, without the embedded synthetic data",
+    )
+    parser.add_argument("--folds", type=int, default=2, help="cross-validation folds of --root")
+    parser.add_argument("--tracker", default="dcf", help="tracker of the preliminary annotations")
+    parser.add_argument(
+        "--cache", default="cache/tracks", help="tracking-result cache (shared with vasr track)"
+    )
+    parser.add_argument(
+        "--limit-batches",
+        type=float,
+        default=1.0,
+        help="share (<= 1) or number of training batches per epoch",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 on a shared CPU)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def num_folds(args: argparse.Namespace) -> int:
+    return 1 if args.root is None else args.folds
+
+
+def fold_sources(args: argparse.Namespace, fold: int) -> tuple[list[DataSource], list[DataSource]]:
+    """Training and held-out data of ``fold`` (see the module docstring)."""
+    if args.root is None:
+        return [DataSource(fold=0)], [DataSource(fold=1)]
+
+    def part(f: int) -> DataSource:
+        return DataSource(args.dataset, str(args.root), split=args.split, fold=f, folds=args.folds)
+
+    extra = [DataSource()] if args.default_data else []
+    return [*extra, part(fold)], [part((fold + 1) % args.folds)]
+
+
+def data_label(args: argparse.Namespace) -> str:
+    """How a table names its data."""
+    if args.root is None:
+        return "default data (fold 0 -> fold 1)"
+    return f"{args.root} ({args.folds}-fold CV)"
+
+
+def held_out_trainer(args: argparse.Namespace, epochs: int, name: str) -> pl.Trainer:
+    """A Trainer without validation or checkpoints, logging to CSV under ``args.out / name``."""
+    limit = int(args.limit_batches) if args.limit_batches > 1 else args.limit_batches
+    return pl.Trainer(
+        max_epochs=epochs,
+        limit_train_batches=limit,
+        accelerator="auto",
+        devices=1,
+        limit_val_batches=0,  # the held-out fold is the test set: no model selection on it
+        default_root_dir=str(args.out / name),
+        logger=pl.loggers.CSVLogger(str(args.out), name=name),
+        enable_checkpointing=False,
+        deterministic=True,
+    )
+
+
+def train_assessor(
+    args: argparse.Namespace,
+    fold: int,
+    epochs: int,
+    name: str | None = None,
+    train_stride: int = 2,
+    batch_size: int = 64,
+    **model_options: object,
+) -> TAssessModule:
+    """T-Assess Net trained on ``fold``'s training data at :data:`TRAIN_INTERVAL`."""
+    train, held_out = fold_sources(args, fold)
+    data = SnippetDataModule(
+        train=train,
+        val=held_out,
+        tracker=args.tracker,
+        cache_dir=args.cache,
+        interval=TRAIN_INTERVAL,
+        train_stride=train_stride,
+        batch_size=batch_size,
+        seed=args.seed,
+    )
+    pl.seed_everything(args.seed + fold, workers=True)
+    model = TAssessModule(**model_options)  # type: ignore[arg-type]
+    held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
+    return model
+
+
+def start_run(args: argparse.Namespace) -> bool:
+    """Common start of a driver: False (and a message) when ``--root`` does not exist; else set the torch
+    threads, keep W&B offline unless the user chose otherwise, and create ``--out``."""
+    if args.root is not None and not args.root.is_dir():
+        print(f"{args.root} not found; nothing to do", file=sys.stderr)
+        return False
+    os.environ.setdefault("WANDB_MODE", "offline")
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def baseline_boxes(sequence: Sequence, tracks: SequenceTracks) -> dict[str, np.ndarray]:
+    """The baselines every table shows, from the same keyframes and tracks: linear interpolation between
+    the keyframes, and the tracker's forward/backward blend weighted by distance to them."""
+    keys = np.asarray(tracks.keyframes, dtype=np.int64)
+    return {
+        "linear": interpolate_keyframes(len(sequence), keys, sequence.boxes[keys], sequence.visible[keys]),
+        "blend": blend_by_distance(tracks),
+    }

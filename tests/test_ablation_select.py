@@ -1,0 +1,25 @@
+"""The selection ablation driver end to end on the tiny dataset: Fwd/Bwd/Sel/Sel-fail and both baselines on
+the same held-out frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_ablation_refine import load_driver
+
+
+@pytest.mark.slow
+def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = [
+        "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
+        "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(out),
+    ]  # fmt: skip
+    assert load_driver("select_cv").main(argv) == 0
+    table = json.loads((out / "table.json").read_text())["table"]
+    assert [row["method"] for row in table] == ["linear", "blend", "fwd", "bwd", "sel", "sel-fail"]
+    sel, sel_fail = table[4], table[5]
+    assert sel_fail["evaluated"] <= sel["evaluated"]  # flagged frames go to a human and are not scored
+    assert sel_fail["labour_saved"] <= sel["labour_saved"]

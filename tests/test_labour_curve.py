@@ -1,0 +1,79 @@
+"""The labour/quality curve driver end to end on the tiny dataset: one point per baseline and interval, one
+per VASR interval and threshold, written as CSV, JSON and a PNG, with the scoring's sanity properties."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+INTERVALS = (10, 30)
+THRESHOLDS = (-0.5, 0.5, 1.5)  # 1.5 is above every f(IoU) target: every non-keyframe is flagged
+
+
+def _driver():
+    spec = importlib.util.spec_from_file_location("labour_curve", REPO / "ablations" / "labour_curve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _keyframe_share(root: Path, interval: int) -> tuple[float, int]:
+    from vasr.data.keyframes import keyframe_indices
+    from vasr.data.sources import DataSource
+
+    lengths = [len(s) for s in DataSource("lasot", str(root)).load()]
+    keys = sum(len(keyframe_indices(n, interval, include_last=True)) for n in lengths)
+    return keys / sum(lengths), sum(lengths)
+
+
+@pytest.mark.slow
+def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = [
+        "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
+        "--epochs", "1", "--limit-batches", "2",
+        "--intervals", *map(str, INTERVALS), "--thresholds", *map(str, THRESHOLDS),
+        "--cache", str(tmp_path / "cache"), "--out", str(out),
+    ]  # fmt: skip
+    assert _driver().main(argv) == 0
+    with open(out / "curve.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "method", "interval", "threshold", "human_share", "labour_saved", "miou", "acc70", "frames",
+    ]  # fmt: skip
+    expected = [(m, k, "") for m in ("linear", "blend") for k in INTERVALS]
+    expected += [("vasr", k, t) for k in INTERVALS for t in THRESHOLDS]
+    assert [
+        (r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])) for r in rows
+    ] == expected
+
+    for row in rows:
+        for key in ("human_share", "labour_saved", "miou", "acc70"):
+            assert 0.0 <= float(row[key]) <= 1.0, (row, key)
+        assert float(row["human_share"]) + float(row["labour_saved"]) == pytest.approx(1.0)
+
+    for interval in INTERVALS:
+        key_share, frames = _keyframe_share(tiny_root, interval)
+        assert all(int(r["frames"]) == frames for r in rows)
+        for baseline in ("linear", "blend"):
+            (row,) = [r for r in rows if r["method"] == baseline and int(r["interval"]) == interval]
+            assert float(row["human_share"]) == pytest.approx(key_share)  # baselines flag nothing
+        vasr = [r for r in rows if r["method"] == "vasr" and int(r["interval"]) == interval]
+        shares = [float(r["human_share"]) for r in vasr]  # in threshold order
+        assert shares == sorted(shares), shares  # a higher threshold flags a superset of the frames
+        assert shares[0] >= key_share - 1e-12
+        everything = vasr[-1]  # threshold 1.5: a human labels every frame, so the annotation is the truth
+        assert float(everything["human_share"]) == 1.0
+        assert float(everything["miou"]) == 1.0
+        assert float(everything["acc70"]) == 1.0
+
+    report = json.loads((out / "curve.json").read_text())
+    assert [(r["method"], r["interval"]) for r in report["curve"]] == [(m, k) for m, k, _ in expected]
+    assert report["curve"][0]["threshold"] is None
+    assert (out / "curve.png").stat().st_size > 0
+    assert (out / "fold0").is_dir() and (out / "fold1").is_dir()  # one CSV log per trained fold

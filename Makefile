@@ -110,9 +110,12 @@ labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/3
 	  $(PY) ablations/labour_curve.py --dataset otb --root $(REAL) --out results/labour-curve-real; \
 	else $(PY) ablations/labour_curve.py --out results/labour-curve; fi
 
-# Filled by a later issue (the pipeline's remaining ablations).
-ablation-temporal ablations:
-	@echo "'make $@' is not implemented yet (see the open issues)"; exit 2
+ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers; DATA=real for $(REAL) (results/)
+	@if [ "$(DATA)" = "real" ]; then \
+	  $(PY) ablations/select_cv.py --temporal lstm fc --dataset otb --root $(REAL) --out results/ablation-temporal-real; \
+	else $(PY) ablations/select_cv.py --temporal lstm fc --out results/ablation-temporal; fi
+
+ablations: ablation-select ablation-refine ablation-temporal labour-curve  ## every ablation (same DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

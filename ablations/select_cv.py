@@ -16,7 +16,6 @@ mean IoU of the frames Sel-fail flags for a human against the frames it accepts.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -26,14 +25,15 @@ import torch
 from ablations.protocol import (
     add_protocol_arguments,
     baseline_boxes,
+    data_label,
     fold_sources,
     num_folds,
     start_run,
     train_assessor,
 )
 from vasr.annotations.result_dir import AnnotationSet
-from vasr.cli.tables import render_table
 from vasr.evaluation import score_sequence, summarize_scores
+from vasr.reports import log_wandb_runs, write_report
 from vasr.selection.annotate import select_tracks, selection_annotation
 from vasr.selection.assess import assess_sequence
 from vasr.selection.select import VARIANTS
@@ -49,11 +49,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add_protocol_arguments(parser)
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--temporal", choices=["lstm", "fc"], default="lstm")
+    parser.add_argument(
+        "--temporal",
+        nargs="+",
+        choices=["lstm", "fc"],
+        default=["lstm"],
+        help="T-Assess's temporal model(s); several give the paper's Table 4 (rows per model)",
+    )
     parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
     parser.add_argument("--out", type=Path, default=Path("results/ablation-select"))
+    parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
     return parser.parse_args(argv)
 
 
@@ -61,54 +68,57 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not start_run(args):
         return 0
-    scores: dict[str, list] = {v: [] for v in BASELINES + VARIANTS}
+    several = len(args.temporal) > 1
+    methods = {t: {v: f"{v} ({t})" if several else v for v in VARIANTS} for t in args.temporal}
+    scores: dict[str, list] = {
+        m: [] for m in [*BASELINES, *(m for t in methods.values() for m in t.values())]
+    }
     flagged_iou, accepted_iou = [], []
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
     bucket = cache.bucket_for(tracker, 30, True)
     for fold in range(num_folds(args)):
-        model = train_assessor(
-            args, fold, args.epochs, f"fold{fold}", args.train_stride, args.batch_size,
-            temporal=args.temporal, threshold=args.threshold,
-        )  # fmt: skip
-        held_out = fold_sources(args, fold)[1][0].load()
-        for sequence in held_out:
+        models = {
+            t: train_assessor(
+                args, fold, args.epochs, f"fold{fold}-{t}", args.train_stride, args.batch_size,
+                temporal=t, threshold=args.threshold,
+            )
+            for t in args.temporal
+        }  # fmt: skip
+        for sequence in fold_sources(args, fold)[1][0].load():
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
             keys = tracks.keyframes
             human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
-            baselines = baseline_boxes(sequence, tracks)
-            for name, boxes in baselines.items():
+            for name, boxes in baseline_boxes(sequence, tracks).items():
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
-            f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)
-            for variant in VARIANTS:
-                selection = select_tracks(tracks, f_score, b_score, variant, args.threshold)
-                frame_scores = score_sequence(sequence, selection_annotation(tracks, selection, human_boxes))
-                scores[variant].append(frame_scores)
-                if variant == "sel-fail":
-                    sel = scores["sel"][-1]
-                    judged = sequence.visible & ~frame_scores.is_keyframe
-                    flagged_iou.append(sel.iou[judged & frame_scores.is_failure])
-                    accepted_iou.append(sel.iou[judged & ~frame_scores.is_failure])
-    rows = []
-    for variant in BASELINES + VARIANTS:
-        summary = summarize_scores(scores[variant])
-        rows.append({"method": variant, **summary})
+            for temporal, model in models.items():
+                f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)
+                for variant in VARIANTS:
+                    selection = select_tracks(tracks, f_score, b_score, variant, args.threshold)
+                    annotation = selection_annotation(tracks, selection, human_boxes)
+                    frame_scores = score_sequence(sequence, annotation)
+                    scores[methods[temporal][variant]].append(frame_scores)
+                    if variant == "sel-fail" and temporal == args.temporal[0]:
+                        sel = scores[methods[temporal]["sel"]][-1]
+                        judged = sequence.visible & ~frame_scores.is_keyframe
+                        flagged_iou.append(sel.iou[judged & frame_scores.is_failure])
+                        accepted_iou.append(sel.iou[judged & ~frame_scores.is_failure])
+    rows = [{"method": method, **summarize_scores(frames)} for method, frames in scores.items()]
     flagged, accepted = np.concatenate(flagged_iou), np.concatenate(accepted_iou)
-    report = {
-        "table": rows,
+    extra = {
         "flagged_frames": int(flagged.size),
         "flagged_mean_iou": float(flagged.mean()) if flagged.size else float("nan"),
         "accepted_mean_iou": float(accepted.mean()) if accepted.size else float("nan"),
         "settings": {k: str(v) for k, v in vars(args).items()},
         "torch": torch.__version__,
     }
-    columns = ["method", "miou", "acc50", "acc70", "auc", "evaluated", "failure_rate", "labour_saved"]
-    print(render_table(rows, columns))
+    write_report(rows, args.out, f"Selection ablation, {args.tracker}, {data_label(args)}", extra)
     print(
-        f"sel-fail flags {report['flagged_frames']} frames: mean IoU of the selected box "
-        f"{report['flagged_mean_iou']:.3f} there vs {report['accepted_mean_iou']:.3f} on accepted frames"
+        f"sel-fail flags {extra['flagged_frames']} frames: mean IoU of the selected box "
+        f"{extra['flagged_mean_iou']:.3f} there vs {extra['accepted_mean_iou']:.3f} on accepted frames"
     )
-    (args.out / "table.json").write_text(json.dumps(report, indent=2) + "\n")
+    if args.wandb:
+        log_wandb_runs(rows, "ablation-select", args.out)
     return 0
 
 

@@ -16,6 +16,7 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     argv = [
         "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
         "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(out),
+        "--no-wandb",
     ]  # fmt: skip
     assert load_driver("select_cv").main(argv) == 0
     table = json.loads((out / "table.json").read_text())["table"]
@@ -23,3 +24,17 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     sel, sel_fail = table[4], table[5]
     assert sel_fail["evaluated"] <= sel["evaluated"]  # flagged frames go to a human and are not scored
     assert sel_fail["labour_saved"] <= sel["labour_saved"]
+
+
+@pytest.mark.slow
+def test_two_temporal_models_give_the_table_4_rows(tiny_root: Path, tmp_path: Path) -> None:
+    argv = [
+        "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
+        "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path),
+        "--no-wandb", "--temporal", "lstm", "fc",
+    ]  # fmt: skip
+    assert load_driver("select_cv").main(argv) == 0
+    methods = [row["method"] for row in json.loads((tmp_path / "table.json").read_text())["table"]]
+    assert methods[:2] == ["linear", "blend"]
+    assert {"sel-fail (lstm)", "sel-fail (fc)", "fwd (fc)"} <= set(methods)
+    assert (tmp_path / "table.csv").is_file() and (tmp_path / "bars.png").is_file()

@@ -126,7 +126,8 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def test_the_experiment_config_trains_through_lightning_cli(tiny_root: Path, tmp_path: Path) -> None:
+def _tiny_cli_config(tiny_root: Path, tmp_path: Path) -> Path:
+    """experiments/vgrefine.yaml shrunk to the tiny dataset and a few batches."""
     config = yaml.safe_load((REPO / "experiments" / "vgrefine.yaml").read_text())
     config["model"]["init_args"].update(crop_size=32, decoder_width=8, g_hidden=8)
     config["data"]["init_args"].update(
@@ -148,11 +149,28 @@ def test_the_experiment_config_trains_through_lightning_cli(tiny_root: Path, tmp
     )
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(path)]
-    command += ["--config", str(REPO / "experiments" / "trainer" / "cpu.yaml")]
-    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    return path
+
+
+@pytest.mark.parametrize("preset", ["cpu", pytest.param("ddp_cpu", marks=pytest.mark.slow)])
+def test_the_experiment_config_trains_through_lightning_cli(
+    tiny_root: Path, tmp_path: Path, preset: str
+) -> None:
+    """One process, and DDP with 2 gloo processes (the refinement ablation's training step under DDP)."""
+    command = [
+        sys.executable,
+        "-m",
+        "vasr.cli.train",
+        "fit",
+        "--config",
+        str(_tiny_cli_config(tiny_root, tmp_path)),
+    ]
+    command += ["--config", str(REPO / "experiments" / "trainer" / f"{preset}.yaml")]
+    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert list((tmp_path / "run").rglob("last.ckpt"))
+    if preset == "ddp_cpu":
+        assert "MEMBER: 2/2" in done.stdout + done.stderr  # both gloo processes joined
 
 
 def test_a_whole_sequence_is_refined_in_both_directions(data: RefineDataModule) -> None:

@@ -94,9 +94,17 @@ def _conv(cin: int, cout: int, k: int = 3) -> nn.Sequential:
 
 
 class MaskDecoder(nn.Module):
-    """Similarity + search features -> mask logits at the crop resolution (see the module docstring)."""
+    """Similarity + search features -> decoder features at stride 2 and, with ``dense_head``, per-pixel mask
+    logits at the crop resolution (see the module docstring). Without the dense head no unused parameter is
+    left for DDP to complain about when the separable head reads the features."""
 
-    def __init__(self, similarity_channels: int, width: int = 32, channels: tuple[int, ...] = (16, 24, 40)):
+    def __init__(
+        self,
+        similarity_channels: int,
+        width: int = 32,
+        channels: tuple[int, ...] = (16, 24, 40),
+        dense_head: bool = True,
+    ) -> None:
         super().__init__()
         c2, c4, c8 = channels
         self.project = nn.Conv2d(c8, width, 1)
@@ -105,8 +113,9 @@ class MaskDecoder(nn.Module):
         self.up4 = _conv(width + width // 2, width)
         self.skip2 = nn.Conv2d(c2, width // 4, 1)
         self.up2 = _conv(width + width // 4, width // 2)
-        self.head = nn.Conv2d(width // 2, 1, 1)
-        nn.init.constant_(self.head.bias, -4.0)  # 0.018 per pixel: rows start below the clamp
+        self.head = nn.Conv2d(width // 2, 1, 1) if dense_head else None
+        if self.head is not None:
+            nn.init.constant_(self.head.bias, -4.0)  # 0.018 per pixel: rows start below the clamp
 
     @staticmethod
     def _coords(x: Tensor) -> Tensor:
@@ -129,6 +138,8 @@ class MaskDecoder(nn.Module):
         self, similarity: Tensor, f2: Tensor, f4: Tensor, f8: Tensor, size: tuple[int, int]
     ) -> Tensor:
         """Inputs flattened over crops: ``similarity (N, T, h, w)``, taps ``(N, C, ...)`` -> ``(N, P, Q)``."""
+        if self.head is None:
+            raise ValueError("this decoder was built without its dense head (MaskNet head='separable')")
         x = self.features(similarity, f2, f4, f8)
         logits = F.interpolate(self.head(x), size=size, mode="bilinear", align_corners=False)
         return logits.squeeze(1)
@@ -232,7 +243,7 @@ class MaskNet(nn.Module):
             raise ValueError(f"head must be 'separable' or 'dense', got {head!r}")
         self.backbone = LiteBackbone(pretrained, train_blocks)
         cells = (-(-template_size[0] // 8)) * (-(-template_size[1] // 8))
-        self.decoder = MaskDecoder(cells, width, LiteBackbone.channels)
+        self.decoder = MaskDecoder(cells, width, LiteBackbone.channels, dense_head=head == "dense")
         self.separable = SeparableHead(width // 2, prior) if head == "separable" else None
 
     def _features(self, search: Tensor, template: Tensor) -> tuple[Tensor, ...]:

@@ -152,3 +152,24 @@ def test_a_keyframe_outside_the_image_names_file_and_line(clip, checkpoints, tmp
     err = capsys.readouterr().err
     assert "bad.txt:2:" in err and "outside" in err  # file:line, as compilers write it
     assert not (tmp_path / "out").exists()
+
+
+def test_a_video_file_is_annotated_like_its_frames(clip, checkpoints, tmp_path: Path) -> None:
+    import cv2
+
+    folder, keyframe_file, truth = clip
+    frames = sorted(folder.iterdir())
+    first = cv2.imread(str(frames[0]))
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, first.shape[1::-1])
+    for path in frames:
+        writer.write(cv2.imread(str(path)))
+    writer.release()
+    code = main(
+        ["annotate", "--video", str(video), "--keyframes", str(keyframe_file), "--tassess",
+         str(checkpoints["tassess"]), "--tracker", "kcf", "--out", str(tmp_path / "out"), "--no-review"]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads((tmp_path / "out" / "json" / "clip.json").read_text())
+    assert data["num_frames"] == len(truth) and data["frame_names"] == [""] * len(truth)
+    np.testing.assert_allclose(data["boxes"][20], truth[20], atol=0.006)  # a keyframe: the human box

@@ -189,7 +189,15 @@ def run(args: argparse.Namespace) -> int:
     checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
     total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
     total["labour_saved"] = 1.0 - checked / frames if frames else float("nan")
-    atomic_write_text(args.out / "summary.json", json.dumps({"total": total, "sequences": rows}, indent=2))
+    settings = {
+        "tracker": args.tracker,
+        "threshold": args.threshold,
+        "interval": args.interval,
+        "tassess": str(args.tassess),
+        "refiner": str(args.refiner) if args.refiner else None,
+    }
+    summary = {"total": total, "settings": settings, "sequences": rows}
+    atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))
     print(render_table(rows, ["sequence", "frames", "keyframes", "flagged", "labour_saved", "mean_quality"]))
     print(
         f"{frames} frames, {checked} for a human (keyframes + flagged): labour saved "

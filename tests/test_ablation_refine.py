@@ -48,3 +48,19 @@ def test_the_refinement_ablation_scores_every_variant_and_baseline(tiny_root: Pa
     assert [r["method"] for r in table["table"]] == methods
     assert "| VG-Refine |" in (out / "table.md").read_text()
     assert (out / "bars.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_refiner_diagnostics_compare_tracked_and_refined_boxes(
+    tiny_root: Path, tmp_path: Path, capsys
+) -> None:
+    argv = [
+        "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
+        "--batches", "2", "--crop-size", "32", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert load_driver("refine_diagnostics").main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    tracked = next(line for line in lines if line.startswith("tracked "))
+    refined = next(line for line in lines if line.startswith("refined "))
+    assert "mIoU" in tracked and "log h" in refined
+    assert any("boxes: improved" in line for line in lines)

@@ -1,0 +1,123 @@
+"""A quick look at one refiner: train it briefly, then ask *how* it changes the boxes of held-out data.
+
+The refinement ablation says whether a refiner helps; this says why not: on every tracked box of the
+held-out windows (both directions, every frame with a visible ground truth, no keyframes) it prints the mIoU
+and Acc@0.7 of the tracked and of the refined boxes, their size bias (mean and spread of log(w / w_gt),
+log(h / h_gt)), their centre error in box sizes, the share of boxes improved / made worse by more than 0.01
+IoU, and the refined IoU per bucket of tracked IoU. Data: the ablations' protocol (``ablations.protocol``),
+fold 0 trains and fold 1 is held out.
+
+    python ablations/refine_diagnostics.py --root ../shared/data/real          (V model, 300 batches)
+    python ablations/refine_diagnostics.py --root ../shared/data/real --mask-head dense --jitter-prob 0.5
+    python ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.utils.data import default_collate
+
+from ablations.protocol import add_protocol_arguments, fold_sources, start_run
+from datamodules.refine_windows import RefineDataModule
+from lightning_modules.vgrefine import VGRefineModule
+from vasr.geometry.boxes import box_iou
+from vasr.refinement.dataset import RefineWindows
+from vasr.refinement.model import VGRefineNet, at_frames
+
+BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_protocol_arguments(parser)
+    parser.add_argument("--variant", choices=["v", "vg"], default="v")
+    parser.add_argument("--mask-head", choices=["separable", "dense"], default="separable")
+    parser.add_argument("--jitter-prob", type=float, default=0.0, help="box jitter in training")
+    parser.add_argument("--batches", type=int, default=300, help="training batches")
+    parser.add_argument("--crop-size", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=Path("results/refine-diagnostics"))
+    args = parser.parse_args(argv)
+    return args
+
+
+@torch.no_grad()
+def held_out_boxes(net: VGRefineNet, windows: RefineWindows, batch_size: int = 8) -> tuple[Tensor, ...]:
+    """Tracked, refined and ground-truth boxes of every target frame of ``windows``."""
+    net.eval()
+    tracked, refined, truth = [], [], []
+    for start in range(0, len(windows), batch_size):
+        batch = default_collate([windows[i] for i in range(start, min(start + batch_size, len(windows)))])
+        boxes, _ = net.refine(batch)
+        frames = batch["frames"]
+        target = at_frames(batch["target"], frames)
+        refined.append(boxes[target])
+        tracked.append(at_frames(batch["tracked"], frames)[target])
+        truth.append(at_frames(batch["gt"], frames)[target])
+    return tuple(torch.cat(x).double() for x in (tracked, refined, truth))
+
+
+def describe(name: str, boxes: Tensor, truth: Tensor) -> Tensor:
+    iou = box_iou(boxes, truth)
+    log_w, log_h = torch.log(boxes[:, 2] / truth[:, 2]), torch.log(boxes[:, 3] / truth[:, 3])
+    centre = ((boxes[:, :2] + boxes[:, 2:] / 2) - (truth[:, :2] + truth[:, 2:] / 2)) / truth[:, 2:]
+    print(
+        f"{name:8s} mIoU {iou.mean():.3f}  Acc@0.7 {(iou > 0.7).double().mean():.3f}  "
+        f"log w {log_w.mean():+.3f}±{log_w.std():.3f}  log h {log_h.mean():+.3f}±{log_h.std():.3f}  "
+        f"centre x {centre[:, 0].mean():+.3f}±{centre[:, 0].std():.3f}  "
+        f"y {centre[:, 1].mean():+.3f}±{centre[:, 1].std():.3f}"
+    )
+    return iou
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not start_run(args):
+        return 0
+    train, held_out = fold_sources(args, 0)
+    data = RefineDataModule(
+        train=train, val=held_out, tracker=args.tracker, cache_dir=args.cache, crop_size=args.crop_size,
+        num_workers=1, seed=args.seed, jitter_prob=args.jitter_prob,
+    )  # fmt: skip
+    model = VGRefineModule(variant=args.variant, crop_size=args.crop_size, mask_head=args.mask_head)
+    pl.seed_everything(args.seed, workers=True)
+    begin = time.perf_counter()
+    trainer = pl.Trainer(
+        max_steps=args.batches, limit_val_batches=0, logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, deterministic=True,
+        default_root_dir=str(args.out),
+    )  # fmt: skip
+    trainer.fit(model, datamodule=data)
+    print(
+        f"trained {args.variant} ({args.mask_head} head) for {args.batches} batches "
+        f"in {time.perf_counter() - begin:.0f} s"
+    )
+    windows = RefineWindows(
+        data.refine_material(held_out), 20, 20, None, crop_size=args.crop_size, train=False
+    )
+    tracked, refined, truth = held_out_boxes(model.net, windows)
+    before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
+    print(
+        f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
+        f"worse {(after < before - 0.01).double().mean():.1%}"
+    )
+    for low, high in BUCKETS:
+        chosen = (before >= low) & (before < high)
+        if chosen.any():
+            print(
+                f"  tracked IoU in [{low:.2f}, {min(high, 1):.2f}): {int(chosen.sum())} boxes, "
+                f"tracked {before[chosen].mean():.3f} -> refined {after[chosen].mean():.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

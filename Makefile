@@ -6,7 +6,6 @@ STAMP  := $(VENV)/.installed
 # Where the real benchmark sequences live (skipped cleanly when absent).
 REAL   ?= ../shared/data/real
 DATA_DIR ?= data/synth
-# Ablations: DATA=default (the embedded data: train on fold 0, test on fold 1) or DATA=real (2-fold CV on $(REAL)).
 DATA ?= default
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
@@ -95,25 +94,28 @@ sweep-tassess sweep-vgrefine:
 	  echo "  make $@ SWEEP_ID=<entity>/vasr/<sweep id>   (the id 'wandb sweep' printed above)"; \
 	fi
 
-ablation-select: $(STAMP)  ## Fwd/Bwd/Sel/Sel-fail + baselines; DATA=real for 2-fold CV on $(REAL) (results/)
-	@if [ "$(DATA)" = "real" ]; then \
-	  $(PY) ablations/select_cv.py --dataset otb --root $(REAL) --out results/ablation-select-real; \
-	else $(PY) ablations/select_cv.py --out results/ablation-select; fi
+# DATA picks the data of every ablation: default (the embedded data, fold 0 -> fold 1), real ($(REAL)),
+# lasot (LASOT_ROOT, train split), got10k (GOT10K_ROOT, train split), trackingnet (TRACKINGNET_ROOT), or
+# otb (OTB_ROOT: any OTB-style folder); all but default run the 2-fold cross-validation.
+DATA_ARGS = $(strip \
+  $(if $(filter real,$(DATA)),--dataset otb --root $(REAL)) \
+  $(if $(filter lasot,$(DATA)),--dataset lasot --root $(LASOT_ROOT) --split train) \
+  $(if $(filter got10k,$(DATA)),--dataset got10k --root $(GOT10K_ROOT) --split train) \
+  $(if $(filter trackingnet,$(DATA)),--dataset trackingnet --root $(TRACKINGNET_ROOT)) \
+  $(if $(filter otb,$(DATA)),--dataset otb --root $(OTB_ROOT)))
+SUFFIX = $(if $(filter default,$(DATA)),,-$(DATA))
 
-ablation-refine: $(STAMP)  ## w/o-/V-/VI-/VG-Refine + baselines; DATA=real for 2-fold CV on $(REAL) (results/)
-	@if [ "$(DATA)" = "real" ]; then \
-	  $(PY) ablations/refine.py --dataset otb --root $(REAL) --out results/ablation-refine-real; \
-	else $(PY) ablations/refine.py --out results/ablation-refine; fi
+ablation-select: $(STAMP)  ## Table 2: Fwd/Bwd/Sel/Sel-fail + baselines (ablations/select.yaml; DATA=real|lasot|...)
+	$(PY) ablations/select_cv.py --config ablations/select.yaml $(DATA_ARGS) --out results/ablation-select$(SUFFIX)
 
-labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60; DATA=real for $(REAL)
-	@if [ "$(DATA)" = "real" ]; then \
-	  $(PY) ablations/labour_curve.py --dataset otb --root $(REAL) --out results/labour-curve-real; \
-	else $(PY) ablations/labour_curve.py --out results/labour-curve; fi
+ablation-refine: $(STAMP)  ## Table 3: w/o-/V-/VI-/VG-Refine + baselines (ablations/refine.yaml; DATA=...)
+	$(PY) ablations/refine.py --config ablations/refine.yaml $(DATA_ARGS) --out results/ablation-refine$(SUFFIX)
 
-ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers; DATA=real for $(REAL) (results/)
-	@if [ "$(DATA)" = "real" ]; then \
-	  $(PY) ablations/select_cv.py --temporal lstm fc --dataset otb --root $(REAL) --out results/ablation-temporal-real; \
-	else $(PY) ablations/select_cv.py --temporal lstm fc --out results/ablation-temporal; fi
+ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers (ablations/temporal.yaml; DATA=...)
+	$(PY) ablations/select_cv.py --config ablations/temporal.yaml $(DATA_ARGS) --out results/ablation-temporal$(SUFFIX)
+
+labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60 (DATA=...)
+	$(PY) ablations/labour_curve.py --config ablations/labour_curve.yaml $(DATA_ARGS) --out results/labour-curve$(SUFFIX)
 
 ablations: ablation-select ablation-refine ablation-temporal labour-curve  ## every ablation (same DATA)
 

@@ -48,6 +48,7 @@ from ablations.protocol import (
     data_label,
     fold_sources,
     num_folds,
+    parse_with_config,
     start_run,
     train_assessor,
 )
@@ -86,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
-    args = parser.parse_args(argv)
+    args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):
         parser.error(f"intervals must be at least 1, got {args.intervals}")
     args.intervals = sorted(set(args.intervals))

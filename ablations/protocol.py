@@ -27,6 +27,29 @@ from vasr.tracking.snippets import SequenceTracks, blend_by_distance
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
 
 
+def parse_with_config(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv`` after taking defaults from ``--config FILE.yaml`` (keys are the long option names with
+    ``_`` for ``-``; flags given on the command line win). Unknown keys are an error naming the file."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config", type=Path, default=None)
+    known, _ = pre.parse_known_args(argv)
+    if known.config is not None:
+        import yaml
+
+        values = yaml.safe_load(known.config.read_text(encoding="utf-8")) or {}
+        dests = {action.dest for action in parser._actions}
+        unknown = sorted(set(values) - dests)
+        if unknown:
+            parser.error(f"{known.config}: unknown settings {unknown}; valid: {sorted(dests - {'help'})}")
+        parser.set_defaults(**values)
+    parser.add_argument("--config", type=Path, default=None, help="YAML file of defaults (ablations/*.yaml)")
+    args = parser.parse_args(argv)
+    for key in ("root", "out"):  # YAML gives strings
+        if isinstance(getattr(args, key, None), str):
+            setattr(args, key, Path(getattr(args, key)))
+    return args
+
+
 def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     """The data, tracker and training-budget flags of `fold_sources` and `train_assessor`."""
     parser.add_argument("--root", type=Path, default=None, help="data to cross-validate on (default: none)")

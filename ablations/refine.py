@@ -36,6 +36,7 @@ from ablations.protocol import (
     fold_sources,
     held_out_trainer,
     num_folds,
+    parse_with_config,
     start_run,
     train_assessor,
 )
@@ -68,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
     parser.add_argument("--out", type=Path, default=Path("results/ablation-refine"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
-    return parser.parse_args(argv)
+    return parse_with_config(parser, argv)
 
 
 def train_refiner(args: argparse.Namespace, fold: int, variant: str) -> VGRefineModule:

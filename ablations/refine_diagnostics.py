@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import default_collate
 
-from ablations.protocol import add_protocol_arguments, fold_sources, start_run
+from ablations.protocol import add_protocol_arguments, fold_sources, parse_with_config, start_run
 from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
 from vasr.geometry.boxes import box_iou
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batches", type=int, default=300, help="training batches")
     parser.add_argument("--crop-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=Path("results/refine-diagnostics"))
-    args = parser.parse_args(argv)
+    args = parse_with_config(parser, argv)
     return args
 
 

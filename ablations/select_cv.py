@@ -28,6 +28,7 @@ from ablations.protocol import (
     data_label,
     fold_sources,
     num_folds,
+    parse_with_config,
     start_run,
     train_assessor,
 )
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
     parser.add_argument("--out", type=Path, default=Path("results/ablation-select"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
-    return parser.parse_args(argv)
+    return parse_with_config(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,3 +38,27 @@ def test_two_temporal_models_give_the_table_4_rows(tiny_root: Path, tmp_path: Pa
     assert methods[:2] == ["linear", "blend"]
     assert {"sel-fail (lstm)", "sel-fail (fc)", "fwd (fc)"} <= set(methods)
     assert (tmp_path / "table.csv").is_file() and (tmp_path / "bars.png").is_file()
+
+
+def test_a_yaml_config_sets_defaults_and_the_command_line_wins(tmp_path: Path) -> None:
+    config = tmp_path / "select.yaml"
+    config.write_text("epochs: 3\ntemporal: [lstm, fc]\nthreshold: 0.25\n")
+    driver = load_driver("select_cv")
+    args = driver.parse_args(["--config", str(config), "--epochs", "5"])
+    assert (args.epochs, args.temporal, args.threshold) == (5, ["lstm", "fc"], 0.25)
+
+
+def test_every_shipped_ablation_config_names_real_flags() -> None:
+    from test_ablation_refine import REPO
+
+    for config, script in [("select", "select_cv"), ("temporal", "select_cv"), ("refine", "refine"),
+                           ("labour_curve", "labour_curve")]:  # fmt: skip
+        load_driver(script).parse_args(["--config", str(REPO / "ablations" / f"{config}.yaml")])
+
+
+def test_an_unknown_setting_in_a_config_is_an_error_naming_the_file(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("epoch: 3\n")
+    with pytest.raises(SystemExit):
+        load_driver("select_cv").parse_args(["--config", str(config)])
+    assert "bad.yaml: unknown settings ['epoch']" in capsys.readouterr().err

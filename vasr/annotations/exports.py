@@ -14,6 +14,7 @@ trackingnet    <dir>/anno/<name>.txt                       0-based   ``0,0,0,0``
 mot            <dir>/<name>/gt/gt.txt + seqinfo.ini        1-based   line omitted
 cvat           <dir>/<name>.xml (CVAT for video 1.1)       0-based   ``outside="1"`` (nearest box repeated)
 json           <dir>/<name>.json                           0-based   ``null``
+vasr           <dir>/<name>.txt + keyframe/failure lists   1-based   ``nan,nan,nan,nan`` (``vasr evaluate``)
 =============  ==========================================  ========  =========================================
 
 Box values are written with 3 decimals, so a write/read round trip is exact to 5e-4 px.

@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "them.",
         epilog="Keyframe file (--keyframes): one line per keyframe, 'frame, x, y, w, h' with a 0-based "
         "frame index and a 0-based pixel box (top-left corner, width, height), or 'frame, absent'; "
-        "'#' starts a comment. Train the default checkpoint with 'make train'.",
+        "'#' starts a comment; the file's frames are the keyframes (--interval applies to datasets only). "
+        "Train the default checkpoint with 'make train'.",
     )
     source = parser.add_argument_group("input (one of --video, --frames, or the dataset flags)")
     source.add_argument("--video", type=Path, help="a video file (anything OpenCV decodes)")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vasr.annotations.dense import NO_DIRECTION, DenseAnnotation
+from vasr.data.keyframes import keyframe_indices
 from vasr.data.sequence import Sequence
 from vasr.refinement.annotate import refine_sequence
 from vasr.refinement.dataset import RefineSequence
@@ -38,8 +39,6 @@ def keyframes_of(sequence: Sequence, interval: int = 30, include_last: bool = Tr
     given = sequence.metadata.get("keyframes") if sequence.metadata else None
     if given is not None:
         return np.asarray(given, dtype=np.int64)
-    from vasr.data.keyframes import keyframe_indices
-
     return keyframe_indices(len(sequence), interval=interval, include_last=include_last)
 
 

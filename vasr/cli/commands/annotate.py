@@ -176,9 +176,8 @@ def run(args: argparse.Namespace) -> int:
         if done.is_file() and not args.overwrite:
             rows.append(_row_from_json(done))
             continue
-        keys = keyframes_of(sequence, args.interval, args.include_last)
         if "keyframes" in (sequence.metadata or {}):  # a video's own keyframes: no shared cache entry
-            tracks = annotator.track(sequence, keys, progress=True)
+            tracks = annotator.track(sequence, keyframes_of(sequence), progress=True)
         else:
             tracks, _ = cache.get_or_track(sequence, tracker, args.interval, args.include_last, progress=True)
         ann = annotator.annotate(sequence, tracks)

@@ -4,7 +4,6 @@ trains."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 import yaml
-from training_helpers import loss_before_and_after, validation_metrics
+from training_helpers import clean_env, loss_before_and_after, validation_metrics
 
 from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
@@ -118,14 +117,6 @@ def test_nothing_to_train_for_the_identity_variant() -> None:
         VGRefineModule(variant="none")
 
 
-def _clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for key in ("MASTER_PORT", "MASTER_ADDR", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GLOBAL_RANK"):
-        env.pop(key, None)
-    env["WANDB_MODE"] = "offline"
-    return env
-
-
 def _tiny_cli_config(tiny_root: Path, tmp_path: Path) -> Path:
     """experiments/vgrefine.yaml shrunk to the tiny dataset and a few batches."""
     config = yaml.safe_load((REPO / "experiments" / "vgrefine.yaml").read_text())
@@ -166,7 +157,7 @@ def test_the_experiment_config_trains_through_lightning_cli(
         str(_tiny_cli_config(tiny_root, tmp_path)),
     ]
     command += ["--config", str(REPO / "experiments" / "trainer" / f"{preset}.yaml")]
-    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert list((tmp_path / "run").rglob("last.ckpt"))
     if preset == "ddp_cpu":

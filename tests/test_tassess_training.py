@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import yaml
-from training_helpers import loss_before_and_after, validation_metrics
+from training_helpers import clean_env, loss_before_and_after, validation_metrics
 
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
@@ -72,14 +71,6 @@ def _cli_config(root: Path, cache: Path, out: Path) -> Path:
     return path
 
 
-def _clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for key in ("MASTER_PORT", "MASTER_ADDR", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GLOBAL_RANK"):
-        env.pop(key, None)
-    env["WANDB_MODE"] = "offline"
-    return env
-
-
 def test_the_experiment_config_trains_through_lightning_cli_and_logs_to_wandb_offline(
     tiny_root: Path, tmp_path: Path
 ) -> None:
@@ -88,7 +79,7 @@ def test_the_experiment_config_trains_through_lightning_cli_and_logs_to_wandb_of
     for preset in ("cpu", "wandb"):
         command += ["--config", str(REPO / "experiments" / "trainer" / f"{preset}.yaml")]
     command += ["--trainer.logger.init_args.save_dir", str(tmp_path / "wandb_runs")]
-    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert list(tmp_path.rglob("last.ckpt"))  # under the W&B logger's run folder
     assert list((tmp_path / "wandb_runs" / "wandb").glob("offline-run-*"))  # nothing left the machine
@@ -99,7 +90,7 @@ def test_ddp_fit_on_two_cpu_processes(tiny_root: Path, tmp_path: Path) -> None:
     config = _cli_config(tiny_root, tmp_path / "cache", tmp_path / "run")
     command = [sys.executable, "-m", "vasr.cli.train", "fit", "--config", str(config)]
     command += ["--config", str(REPO / "experiments" / "trainer" / "ddp_cpu.yaml")]
-    done = subprocess.run(command, cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "MEMBER: 2/2" in done.stdout + done.stderr  # both gloo processes joined
     assert list((tmp_path / "run").rglob("last.ckpt"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytorch_lightning as pl
@@ -34,3 +35,13 @@ def loss_before_and_after(
 
 def validation_metrics(model: pl.LightningModule, data: pl.LightningDataModule) -> dict[str, float]:
     return pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(model, data)[0]
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for a training subprocess: no leftover DDP variables of an earlier test (a second
+    process group would fail with EADDRINUSE), and W&B offline."""
+    env = dict(os.environ)
+    for key in ("MASTER_PORT", "MASTER_ADDR", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GLOBAL_RANK"):
+        env.pop(key, None)
+    env["WANDB_MODE"] = "offline"
+    return env

@@ -31,8 +31,6 @@ prints the table.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 import time
@@ -40,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ablations.protocol import (
     add_protocol_arguments,
@@ -49,6 +46,7 @@ from ablations.protocol import (
     fold_sources,
     num_folds,
     parse_with_config,
+    run_settings,
     start_run,
     train_assessor,
 )
@@ -57,6 +55,7 @@ from vasr.annotations.result_dir import AnnotationSet
 from vasr.cli.tables import render_table
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
+from vasr.reports import csv_text
 from vasr.selection.annotate import select_tracks, selection_annotation
 from vasr.selection.assess import assess_sequence
 from vasr.tracking.cache import TrackCache
@@ -186,11 +185,8 @@ def write_outputs(rows: list[dict[str, Any]], out: Path, title: str, extra: dict
     ]
     print(title)
     print(render_table(shown, COLUMNS))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({**r, "threshold": "" if r["threshold"] is None else r["threshold"]} for r in rows)
-    atomic_write_text(out / "curve.csv", buffer.getvalue())
+    plain = [{**r, "threshold": "" if r["threshold"] is None else r["threshold"]} for r in rows]
+    atomic_write_text(out / "curve.csv", csv_text(plain, COLUMNS))
     atomic_write_text(
         out / "curve.json", json.dumps({"title": title, "curve": rows, **extra}, indent=2) + "\n"
     )
@@ -239,8 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     data = data_label(args)
     extra = {
         "seconds": seconds,
-        "settings": {k: str(v) for k, v in vars(args).items()},
-        "torch": torch.__version__,
+        **run_settings(args),
     }
     write_outputs(rows, args.out, f"Labour/quality curve, {args.tracker}, {data}", extra)
     return 0

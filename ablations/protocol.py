@@ -76,6 +76,11 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
+def run_settings(args: argparse.Namespace) -> dict[str, object]:
+    """What a results file records about the run that made it: every setting and the torch version."""
+    return {"settings": {k: str(v) for k, v in vars(args).items()}, "torch": torch.__version__}
+
+
 def num_folds(args: argparse.Namespace) -> int:
     return 1 if args.root is None else args.folds
 

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pytorch_lightning as pl
-import torch
 
 from ablations.protocol import (
     add_protocol_arguments,
@@ -37,6 +36,7 @@ from ablations.protocol import (
     held_out_trainer,
     num_folds,
     parse_with_config,
+    run_settings,
     start_run,
     train_assessor,
 )
@@ -134,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     data = data_label(args)
     extra = {
         "seconds": seconds,
-        "settings": {k: str(v) for k, v in vars(args).items()},
-        "torch": torch.__version__,
+        **run_settings(args),
     }
     write_report(rows, args.out, f"Refinement ablation, {args.tracker}, {data}", extra)
     if args.wandb:

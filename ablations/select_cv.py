@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ablations.protocol import (
     add_protocol_arguments,
@@ -29,6 +28,7 @@ from ablations.protocol import (
     fold_sources,
     num_folds,
     parse_with_config,
+    run_settings,
     start_run,
     train_assessor,
 )
@@ -110,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "flagged_frames": int(flagged.size),
         "flagged_mean_iou": float(flagged.mean()) if flagged.size else float("nan"),
         "accepted_mean_iou": float(accepted.mean()) if accepted.size else float("nan"),
-        "settings": {k: str(v) for k, v in vars(args).items()},
-        "torch": torch.__version__,
+        **run_settings(args),
     }
     write_report(rows, args.out, f"Selection ablation, {args.tracker}, {data_label(args)}", extra)
     print(

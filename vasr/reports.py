@@ -19,6 +19,15 @@ COLUMNS = ["method", "miou", "acc50", "acc70", "auc", "evaluated", "failure_rate
 PERCENT = {"acc50", "acc70", "failure_rate", "labour_saved"}
 
 
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """``rows`` as CSV with a header of ``columns`` (other keys ignored), ``\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     def cell(key: str, value: Any) -> str:
         if isinstance(value, float):
@@ -59,11 +68,7 @@ def write_report(
     """Print the table and write table.json, table.csv, table.md and bars.png under ``out``."""
     columns = [c for c in COLUMNS if any(c in r for r in rows)]
     print(render_table(rows, columns))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(out / "table.csv", buffer.getvalue())
+    atomic_write_text(out / "table.csv", csv_text(rows, columns))
     atomic_write_text(out / "table.md", f"### {title}\n\n" + markdown_table(rows, columns))
     atomic_write_text(
         out / "table.json", json.dumps({"title": title, "table": rows, **(extra or {})}, indent=2) + "\n"

@@ -6,6 +6,9 @@ line per interval across the thresholds; the baselines (linear interpolation bet
 tracker's forward/backward blend weighted by the distance to the keyframes) flag nothing, so they give one
 point per interval.
 
+Full VASR (Sel-fail, then VG-Refine of the kept box, after the refiner adapted to the sequence's keyframes)
+is measured at ``--refine-intervals`` (default: 30, the interval the nets train at), at every threshold.
+
 Scoring of the *final* annotation, over every frame whose ground truth is visible: a frame a human labels
 (a keyframe or a flagged failure frame) is correct, IoU 1 (the human box is the truth); every other frame
 gets the IoU of its annotation box (`vasr.evaluation.score_sequence`). Reported: mean IoU, Acc@0.7
@@ -14,8 +17,9 @@ complement).
 
 Models follow the other drivers. Default (no ``--root``): the embedded synthetic data, T-Assess trained on
 fold 0 and the curve measured on fold 1. With ``--root`` (``--dataset`` names its layout): two-halves
-cross-validation (categories cut in halves): for each fold f, T-Assess is trained on the synthetic data
-(unless ``--no-default-data``) plus fold f, tracked at the default interval 30, and the other fold is
+cross-validation (categories cut in halves): for each fold f, T-Assess (and a VG model) train on the
+synthetic data (unless ``--no-default-data``) plus fold f, tracked at the default interval 30, and the other
+fold is
 annotated at every interval (the track cache keeps one entry per interval). The curve pools the frames of
 every held-out fold, so each frame is scored once by a model that never saw its sequence.
 
@@ -34,6 +38,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +54,16 @@ from ablations.protocol import (
     run_settings,
     start_run,
     train_assessor,
+    train_refiner,
 )
 from vasr.annotations.atomic import atomic_output, atomic_write_text
 from vasr.annotations.result_dir import AnnotationSet
 from vasr.cli.tables import render_table
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
+from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
+from vasr.refinement.dataset import RefineSequence
 from vasr.reports import csv_text
 from vasr.selection.annotate import select_tracks, selection_annotation
 from vasr.selection.assess import assess_sequence
@@ -63,7 +72,8 @@ from vasr.tracking.registry import build_batch_tracker
 
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 VASR = "vasr"
-NAMES = {VASR: "VASR (Sel-fail)", **BASELINES}
+REFINED = "vasr-vg"  # full VASR: Sel-fail, then VG-Refine of the kept boxes
+NAMES = {VASR: "VASR (Sel-fail)", REFINED: "VASR (Sel-fail + VG-Refine)", **BASELINES}
 COLUMNS = ["method", "interval", "threshold", "human_share", "labour_saved", "miou", "acc70", "frames"]
 
 
@@ -85,6 +95,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=6, help="T-Assess training epochs")
     parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--refine-intervals",
+        type=int,
+        nargs="*",
+        default=[30],
+        help="intervals at which full VASR (with VG-Refine) is also measured (none: selection only)",
+    )
+    parser.add_argument("--refine-epochs", type=int, default=4, help="VG-Refine training epochs")
+    parser.add_argument("--crop-size", type=int, default=64, help="VG-Refine search crop size")
+    parser.add_argument("--refine-stride", type=int, default=5, help="frames between VG-Refine windows")
+    parser.add_argument(
+        "--adapt-steps",
+        type=int,
+        default=KeyframeAdaptation.steps,
+        help="keyframe adaptation steps of VG-Refine per sequence (0: none)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
     args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):
@@ -123,7 +149,8 @@ def curve_row(method: str, interval: int, threshold: float | None, scores: list[
 
 def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     """mIoU (left) and Acc@0.7 (right) against the human share: one VASR line per interval across the
-    thresholds, one line per baseline across the intervals."""
+    thresholds (and one for VASR with VG-Refine where measured), one line per baseline across the
+    intervals."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -148,6 +175,15 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                 ax.annotate(
                     f"{r['threshold']:g}", (x, y), textcoords="offset points", xytext=(3, -9), fontsize=6
                 )
+        for interval in intervals:
+            points = sorted(
+                (r for r in rows if r["method"] == REFINED and r["interval"] == interval),
+                key=lambda r: r["threshold"],
+            )
+            if points:
+                xs = [100 * r["human_share"] for r in points]
+                ax.plot(xs, [r[key] for r in points], marker="D", color="crimson",
+                        label=f"VASR + VG-Refine, every {interval}")  # fmt: skip
         for method, (marker, line, colour) in styles.items():
             points = sorted((r for r in rows if r["method"] == method), key=lambda r: r["human_share"])
             if not points:
@@ -208,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         assessor = train_assessor(
             args, fold, args.epochs, f"fold{fold}", train_stride=args.train_stride, batch_size=args.batch_size
         )
+        refiner = None
+        if args.refine_intervals:
+            refiner = train_refiner(
+                args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride
+            ).net
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
         for sequence in fold_sources(args, fold)[1][0].load():
@@ -222,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
                     frame_scores = score_sequence(sequence, AnnotationSet(boxes, keyframes=keys))
                     scores.setdefault((name, interval, None), []).append(final_scores(sequence, frame_scores))
                 f_score, b_score = assess_sequence(assessor.net, tracks, sequence.image_size)
+                refined = None
+                if refiner is not None and interval in args.refine_intervals:
+                    refined = refine_sequence(refiner, RefineSequence.from_tracks(sequence, tracks))
                 for threshold in args.thresholds:
                     selection = select_tracks(tracks, f_score, b_score, "sel-fail", threshold)
                     annotation = selection_annotation(tracks, selection, human_boxes)
@@ -229,9 +273,23 @@ def main(argv: list[str] | None = None) -> int:
                     scores.setdefault((VASR, interval, threshold), []).append(
                         final_scores(sequence, frame_scores)
                     )
+                    if refined is not None:
+                        boxes = kept_refined_boxes(refined, selection.direction, selection.boxes)
+                        annotation = selection_annotation(
+                            tracks, replace(selection, boxes=boxes), human_boxes
+                        )
+                        scores.setdefault((REFINED, interval, threshold), []).append(
+                            final_scores(sequence, score_sequence(sequence, annotation))
+                        )
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [curve_row(m, k, None, scores[(m, k, None)]) for m in BASELINES for k in args.intervals]
     rows += [curve_row(VASR, k, t, scores[(VASR, k, t)]) for k in args.intervals for t in args.thresholds]
+    rows += [
+        curve_row(REFINED, k, t, scores[(REFINED, k, t)])
+        for k in args.intervals
+        for t in args.thresholds
+        if (REFINED, k, t) in scores
+    ]
     data = data_label(args)
     extra = {
         "seconds": seconds,

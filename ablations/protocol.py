@@ -17,8 +17,10 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
+from datamodules.refine_windows import RefineDataModule
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
+from lightning_modules.vgrefine import VGRefineModule
 from vasr.baselines.interpolation import interpolate_keyframes
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
@@ -144,6 +146,29 @@ def train_assessor(
     pl.seed_everything(args.seed + fold, workers=True)
     model = TAssessModule(**model_options)  # type: ignore[arg-type]
     held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
+    return model
+
+
+def train_refiner(
+    args: argparse.Namespace, fold: int, variant: str, epochs: int, crop_size: int = 64, train_stride: int = 5
+) -> VGRefineModule:
+    """A VG-Refine model (``variant`` "v" or "vg") trained on ``fold``'s training data, with the keyframe
+    adaptation of ``args.adapt_steps`` (when the driver has that flag) for annotating held-out sequences."""
+    train, held_out = fold_sources(args, fold)
+    data = RefineDataModule(
+        train=train,
+        val=held_out,
+        tracker=args.tracker,
+        cache_dir=args.cache,
+        train_stride=train_stride,
+        crop_size=crop_size,
+        num_workers=1,
+        seed=args.seed,
+    )
+    pl.seed_everything(args.seed + fold, workers=True)
+    options = {"adapt_steps": args.adapt_steps} if hasattr(args, "adapt_steps") else {}
+    model = VGRefineModule(variant=variant, crop_size=crop_size, **options)  # type: ignore[arg-type]
+    held_out_trainer(args, epochs, f"fold{fold}-{variant}").fit(model, datamodule=data)
     return model
 
 

@@ -6,9 +6,12 @@ the paper): for each fold f, train T-Assess Net, a V model (MaskNet alone) and a
 G-Module) on the synthetic data plus fold f, then annotate the other fold. T-Assess selects a direction per
 frame and flags failures (Sel-fail), and the *same* selected boxes are refined by each variant (none: the
 tracker box; v: the V model's mask; vi: the V model's mask times the hand-made Gaussian on the
-distance-blended box; vg: the VG model). The baselines of the same run: linear interpolation between the
-keyframes and the tracker's forward/backward blend weighted by distance to the keyframes. Tables pool the
-frames of every held-out fold, so each frame is scored once by models that never saw its sequence.
+distance-blended box; vg: the VG model). Before refining a held-out sequence, each model's MaskNet adapts
+to that sequence's human keyframes (``vasr.refinement.adaptation``; ``--adapt-steps 0`` turns it off), and
+one more row shows the VG model without adaptation. The baselines of the same run: linear interpolation
+between the keyframes and the tracker's forward/backward blend weighted by distance to the keyframes.
+Tables pool the frames of every held-out fold, so each frame is scored once by models that never saw its
+sequence.
 
 Writes table.json/csv/md and bars.png under --out, and one offline W&B run per method (group
 "ablation-refine"; ``wandb sync`` uploads).
@@ -26,25 +29,23 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytorch_lightning as pl
 
 from ablations.protocol import (
     add_protocol_arguments,
     baseline_boxes,
     data_label,
     fold_sources,
-    held_out_trainer,
     num_folds,
     parse_with_config,
     run_settings,
     start_run,
     train_assessor,
+    train_refiner,
 )
-from datamodules.refine_windows import RefineDataModule
-from lightning_modules.vgrefine import VGRefineModule
 from vasr.annotations.result_dir import AnnotationSet
 from vasr.evaluation import score_sequence, summarize_scores
-from vasr.refinement.annotate import refine_sequence
+from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
+from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
 from vasr.refinement.dataset import RefineSequence
 from vasr.reports import log_wandb_runs, write_report
 from vasr.selection.annotate import select_tracks
@@ -54,6 +55,8 @@ from vasr.tracking.registry import build_batch_tracker
 
 VARIANTS = ("none", "v", "vi", "vg")
 NAMES = {"none": "w/o-Refine", "v": "V-Refine", "vi": "VI-Refine", "vg": "VG-Refine"}
+OFFLINE = "vg-offline"  # VG-Refine without keyframe adaptation: what the offline training alone gives
+OFFLINE_NAME = "VG-Refine, no keyframe adaptation"
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 
 
@@ -67,27 +70,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crop-size", type=int, default=64)
     parser.add_argument("--train-stride", type=int, default=5, help="frames between refinement windows")
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
+    parser.add_argument(
+        "--adapt-steps",
+        type=int,
+        default=KeyframeAdaptation.steps,
+        help="keyframe adaptation steps of the MaskNet per held-out sequence (0: the offline nets only)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/ablation-refine"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
     return parse_with_config(parser, argv)
-
-
-def train_refiner(args: argparse.Namespace, fold: int, variant: str) -> VGRefineModule:
-    train, held_out = fold_sources(args, fold)
-    data = RefineDataModule(
-        train=train,
-        val=held_out,
-        tracker=args.tracker,
-        cache_dir=args.cache,
-        train_stride=args.train_stride,
-        crop_size=args.crop_size,
-        num_workers=1,
-        seed=args.seed,
-    )
-    pl.seed_everything(args.seed + fold, workers=True)
-    model = VGRefineModule(variant=variant, crop_size=args.crop_size)  # type: ignore[arg-type]
-    held_out_trainer(args, args.refine_epochs, f"fold{fold}-{variant}").fit(model, datamodule=data)
-    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 0
     folds = num_folds(args)
-    scores: dict[str, list] = {v: [] for v in (*BASELINES, *VARIANTS)}
+    methods = (*VARIANTS, OFFLINE) if args.adapt_steps > 0 else VARIANTS
+    scores: dict[str, list] = {v: [] for v in (*BASELINES, *methods)}
+    adaptation = KeyframeAdaptation(steps=args.adapt_steps)
+    no_adaptation = KeyframeAdaptation(steps=0)
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
     bucket = cache.bucket_for(tracker, 30, True)
@@ -103,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     for fold in range(folds):
         begin = time.perf_counter()
         assessor = train_assessor(args, fold, args.tassess_epochs, threshold=args.threshold)
-        v_net = train_refiner(args, fold, "v").net
-        vg_net = train_refiner(args, fold, "vg").net
+        v_net = train_refiner(args, fold, "v", args.refine_epochs, args.crop_size, args.train_stride).net
+        vg_net = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.train_stride).net
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
         for sequence in fold_sources(args, fold)[1][0].load():
@@ -116,21 +110,27 @@ def main(argv: list[str] | None = None) -> int:
             f_score, b_score = assess_sequence(assessor.net, tracks, sequence.image_size)
             selection = select_tracks(tracks, f_score, b_score, "sel-fail", args.threshold)
             material = RefineSequence.from_tracks(sequence, tracks)
-            use_backward = selection.direction == 1
-            for variant in VARIANTS:
+            # one adapted copy per net and sequence (VI reuses the V model's MaskNet, as designed)
+            adapted = {id(n): adapt_to_keyframes(n, material, adaptation) for n in (v_net, vg_net)}
+            for method in methods:
+                variant = "vg" if method == OFFLINE else method
                 net = vg_net if variant == "vg" else v_net
+                if method != OFFLINE:
+                    net = adapted[id(net)]
                 net.variant = variant
-                refined = refine_sequence(net, material)
-                boxes = np.where(use_backward[:, None], refined["backward"], refined["forward"])
-                boxes[selection.direction < 0] = np.nan
+                refined = refine_sequence(net, material, adaptation=no_adaptation)
+                boxes = kept_refined_boxes(
+                    refined, selection.direction, np.full_like(selection.boxes, np.nan)
+                )
                 boxes[keys] = selection.boxes[keys]  # keyframes are the human boxes
                 annotation = AnnotationSet(
                     boxes=boxes, keyframes=keys.copy(), failures=np.flatnonzero(selection.failure)
                 )
-                scores[variant].append(score_sequence(sequence, annotation))
+                scores[method].append(score_sequence(sequence, annotation))
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [{"method": BASELINES[b], **summarize_scores(scores[b])} for b in BASELINES]
-    rows += [{"method": NAMES[v], **summarize_scores(scores[v])} for v in VARIANTS]
+    names = {**NAMES, OFFLINE: OFFLINE_NAME}
+    rows += [{"method": names[m], **summarize_scores(scores[m])} for m in methods]
     data = data_label(args)
     extra = {
         "seconds": seconds,

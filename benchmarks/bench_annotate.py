@@ -1,4 +1,5 @@
-"""End-to-end annotation speed on this machine: tracking both directions, T-Assess, selection, refinement.
+"""End-to-end annotation speed on this machine: tracking both directions, T-Assess, selection, keyframe
+adaptation of the refiner, refinement.
 
 Every stage of ``vasr.pipeline.Annotator`` is timed on the same sequences in the same run, so the stages can
 be compared with each other; the paper's figure (30 FPS on one GPU, DiMP + T-Assess + VG-Refine) is quoted,
@@ -28,6 +29,7 @@ from vasr.cli.tables import render_table
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sources import DataSource
 from vasr.pipeline import keyframes_of
+from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.annotate import refine_sequence
 from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.model import VGRefineNet
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     sequences = sequences[: args.limit] if args.limit else sequences
     assessor, refiner, source = _nets(args)
     tracker = build_batch_tracker(args.tracker)
-    seconds = {"tracking": 0.0, "assessment": 0.0, "selection": 0.0, "refinement": 0.0}
+    seconds = {"tracking": 0.0, "assessment": 0.0, "selection": 0.0, "adaptation": 0.0, "refinement": 0.0}
+    as_it_is = KeyframeAdaptation(steps=0)
     frames = steps = refined_boxes = 0
     materials = []
     for sequence in tqdm(sequences, desc="annotating", unit="seq"):
@@ -100,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         seconds["selection"] += time.perf_counter() - begin
         begin = time.perf_counter()
         material = RefineSequence.from_tracks(sequence, tracks)
-        refine_sequence(refiner, material)
+        adapted = adapt_to_keyframes(refiner, material, refiner.adaptation)
+        seconds["adaptation"] += time.perf_counter() - begin
+        begin = time.perf_counter()
+        refine_sequence(adapted, material, adaptation=as_it_is)
         seconds["refinement"] += time.perf_counter() - begin
         materials.append(material)
         frames += len(sequence)
@@ -119,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for batch in args.batch_sizes:
         begin = time.perf_counter()
         for material in materials:
-            refine_sequence(refiner, material, batch_size=batch)
+            refine_sequence(refiner, material, batch_size=batch, adaptation=as_it_is)
         elapsed = time.perf_counter() - begin
         rate = refined_boxes / elapsed
         batch_rows.append(
@@ -135,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{frames} frames of {len(sequences)} sequences: {fps:.1f} frames/s end to end on {args.threads} CPU "
         f"thread(s) = {fps / PAPER_FPS:.2f} x the paper's {PAPER_FPS:.0f} FPS on a GPU; tracker "
-        f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); nets: {source}"
+        f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); keyframe adaptation "
+        f"{refiner.adaptation.steps} steps per sequence; nets: {source}"
     )
     report = {
         "frames": frames,
@@ -145,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "end_to_end_fps": fps,
         "paper_fps": PAPER_FPS,
         "tracker_steps_per_s": tracker_rate,
+        "adapt_steps": refiner.adaptation.steps,
         "nets": source,
         "torch_threads": args.threads,
     }

@@ -4,7 +4,9 @@ Loss: the box-level supervision of eq. 4-6 (``vasr.refinement.losses``, rectifie
 on the mask the variant reads its boxes from (S = S~ * W for "vg", S~ for "v" and "vi"), over the cropped
 frames with a target. ``visual_weight`` optionally adds the same loss on S~ for "vg" (0: the paper's loss).
 Validation compares the refined boxes with the unrefined tracker boxes on the same frames (mIoU, Acc@0.5,
-Acc@0.7, with vasr.metrics' torchmetrics, which sync across DDP processes; no rank-specific code)."""
+Acc@0.7, with vasr.metrics' torchmetrics, which sync across DDP processes; no rank-specific code). These
+are the offline net's boxes: keyframe adaptation (``adapt_steps``, stored with the checkpoint) happens per
+sequence at annotation time (``vasr.refinement.annotate``), not in validation."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from torchmetrics import MeanMetric
 
 from vasr.geometry.boxes import box_iou
 from vasr.metrics import AccuracyAtIoU, MeanIoU
+from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.losses import box_level_loss
 from vasr.refinement.model import Variant, VGRefineNet, at_frames
 from vasr.selection.model import Temporal
@@ -51,6 +54,8 @@ class VGRefineModule(pl.LightningModule):
         vi_alpha: float = 1.0,
         vi_sigma_scale: float = 1.0,
         tau: float = 0.5,
+        adapt_steps: int = KeyframeAdaptation.steps,
+        adapt_lr: float = KeyframeAdaptation.lr,
         lr: float = 1e-3,
         weight_decay: float = 1e-5,
         visual_weight: float = 0.0,
@@ -63,6 +68,7 @@ class VGRefineModule(pl.LightningModule):
             variant, crop_size, context, template_context, decoder_width, pretrained, train_blocks,
             mask_head, mask_prior,
             g_channels, g_width, g_hidden, g_layers, temporal, extras, vi_alpha, vi_sigma_scale, tau,
+            adapt_steps, adapt_lr,
         )  # fmt: skip
         self.val_loss = MeanMetric()
         self.val_found = MeanMetric()

@@ -123,13 +123,30 @@ def test_a_second_run_resumes_and_overwrite_redoes(clip, checkpoints, tmp_path: 
 
 
 def test_an_untrained_refiner_keeps_the_selected_boxes(clip, checkpoints, tmp_path: Path) -> None:
-    """The separable MaskNet starts from the identity refinement: same boxes with or without it."""
+    """The separable MaskNet starts from the identity refinement: same boxes with or without it (when it
+    does not adapt to the keyframes first)."""
     assert _annotate(clip, checkpoints, tmp_path / "plain", "--no-review") == 0
-    refined = ["--no-review", "--refiner", str(checkpoints["refiner"])]
+    refined = ["--no-review", "--refiner", str(checkpoints["refiner"]), "--adapt-steps", "0"]
     assert _annotate(clip, checkpoints, tmp_path / "refined", *refined) == 0
     plain = json.loads((tmp_path / "plain" / "json" / "clip.json").read_text())["boxes"]
     other = json.loads((tmp_path / "refined" / "json" / "clip.json").read_text())["boxes"]
     np.testing.assert_allclose(np.array(other, float), np.array(plain, float), atol=1e-3)
+
+
+def test_the_refiner_adapts_to_the_keyframes_unless_told_not_to(
+    clip, checkpoints, tmp_path: Path, capsys
+) -> None:
+    _, _, truth = clip
+    refined = ["--no-review", "--refiner", str(checkpoints["refiner"])]
+    assert _annotate(clip, checkpoints, tmp_path / "adapted", *refined) == 0
+    summary = json.loads((tmp_path / "adapted" / "summary.json").read_text())
+    assert summary["settings"]["adapt_steps"] == 150  # the checkpoint's default
+    result = json.loads((tmp_path / "adapted" / "json" / "clip.json").read_text())
+    boxes, keys = np.array(result["boxes"], float), result["keyframes"]
+    np.testing.assert_allclose(boxes[keys], truth[keys], atol=1e-2)  # keyframes stay the human boxes
+    assert np.isfinite(boxes).all()
+    assert _annotate(clip, checkpoints, tmp_path / "bad", *refined, "--adapt-steps", "-1") == 2
+    assert "--adapt-steps must be 0 or more" in capsys.readouterr().err
 
 
 def test_a_missing_checkpoint_is_a_clear_error(clip, tmp_path: Path, capsys) -> None:

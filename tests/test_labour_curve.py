@@ -1,5 +1,6 @@
 """The labour/quality curve driver end to end on the tiny dataset: one point per baseline and interval, one
-per VASR interval and threshold, written as CSV, JSON and a PNG, with the scoring's sanity properties."""
+per VASR interval and threshold (and per threshold for full VASR with VG-Refine at interval 30), written as
+CSV, JSON and a PNG, with the scoring's sanity properties."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
         "--epochs", "1", "--limit-batches", "2",
         "--intervals", *map(str, INTERVALS), "--thresholds", *map(str, THRESHOLDS),
         "--cache", str(tmp_path / "cache"), "--out", str(out),
+        "--refine-intervals", "30", "--refine-epochs", "1", "--crop-size", "32", "--adapt-steps", "3",
     ]  # fmt: skip
     assert _driver().main(argv) == 0
     with open(out / "curve.csv") as handle:
@@ -48,6 +50,7 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
     ]  # fmt: skip
     expected = [(m, k, "") for m in ("linear", "blend") for k in INTERVALS]
     expected += [("vasr", k, t) for k in INTERVALS for t in THRESHOLDS]
+    expected += [("vasr-vg", 30, t) for t in THRESHOLDS]  # full VASR only at --refine-intervals
     assert [
         (r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])) for r in rows
     ] == expected
@@ -71,6 +74,12 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
         assert float(everything["human_share"]) == 1.0
         assert float(everything["miou"]) == 1.0
         assert float(everything["acc70"]) == 1.0
+
+    by_key = {(r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])): r for r in rows}
+    for threshold in THRESHOLDS:  # refinement moves boxes, not flags: the same frames go to a human
+        full, plain = by_key[("vasr-vg", 30, threshold)], by_key[("vasr", 30, threshold)]
+        assert full["human_share"] == plain["human_share"]
+    assert float(by_key[("vasr-vg", 30, 1.5)]["miou"]) == 1.0  # every frame by hand, refined or not
 
     report = json.loads((out / "curve.json").read_text())
     assert [(r["method"], r["interval"]) for r in report["curve"]] == [(m, k) for m, k, _ in expected]

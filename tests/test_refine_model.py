@@ -78,6 +78,11 @@ def test_the_backbone_is_frozen_by_default_and_stays_in_eval_mode() -> None:
     partly = MaskNet(template_size=(16, 16), width=8, train_blocks=1)
     assert any(p.requires_grad for p in partly.backbone.blocks[-1].parameters())
     assert not any(p.requires_grad for p in partly.backbone.stem.parameters())
+    fresh = MaskNet(template_size=(16, 16), width=8)  # never told train() or eval()
+    assert not any(m.training for m in fresh.backbone.modules())
+    statistics = fresh.backbone.stem[1].running_mean.clone()
+    fresh(torch.rand(1, 2, 3, 32, 32), torch.rand(1, 2, 3, 16, 16))
+    assert torch.equal(fresh.backbone.stem[1].running_mean, statistics)
 
 
 def test_theta_is_valid_whatever_the_raw_outputs() -> None:

@@ -9,8 +9,7 @@ own package (``vasr.tracking``, ``vasr.selection``, ``vasr.refinement``); nothin
   both scores are below ``threshold`` the frame is flagged for a human. A flagged frame keeps its best guess
   (the higher-scored box) so an annotation tool can show something to correct.
 * Refinement (optional): the kept box is replaced by the refiner's box of the same direction (VG-Refine, or a
-  variant). Off unless a refiner is given: on the real sequences the refiners trained on this CPU did not
-  beat the unrefined boxes (README, "VG-Refine"), so it is opt-in.
+  variant), after the refiner's MaskNet adapted to the sequence's keyframes (``refiner.adaptation``).
 * Keyframes keep exactly the human boxes; their quality is NaN (nothing to assess).
 """
 
@@ -23,7 +22,7 @@ import numpy as np
 from vasr.annotations.dense import NO_DIRECTION, DenseAnnotation
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.sequence import Sequence
-from vasr.refinement.annotate import refine_sequence
+from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
 from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.annotate import select_tracks
@@ -83,10 +82,7 @@ class Annotator:
         boxes = selection.boxes.copy()
         if self.refiner is not None and self.refiner.variant != "none":
             material = RefineSequence.from_tracks(sequence, tracks, self.response_size)
-            refined = refine_sequence(self.refiner, material)
-            chosen = np.where((direction == 1)[:, None], refined["backward"], refined["forward"])
-            has = direction >= 0
-            boxes[has] = chosen[has]
+            boxes = kept_refined_boxes(refine_sequence(self.refiner, material), direction, boxes)
         keys = np.asarray(tracks.keyframes, dtype=np.int64)
         human = np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan)
         boxes[keys] = human

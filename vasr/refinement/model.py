@@ -25,6 +25,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.crops import template_size
 from vasr.refinement.geometry import GModule, weight_maps
 from vasr.refinement.inference import DEFAULT_TAU, refine_boxes
@@ -76,6 +77,8 @@ class VGRefineNet(nn.Module):
             (``vasr.refinement.geometry``).
         vi_alpha, vi_sigma_scale: VI-Refine's hand-made Gaussian.
         tau: inference threshold on the aggregates.
+        adapt_steps, adapt_lr: keyframe adaptation of the MaskNet before each sequence is refined
+            (``vasr.refinement.adaptation``; 0 steps: none). Kept with the net, so a checkpoint carries it.
     """
 
     def __init__(
@@ -98,6 +101,8 @@ class VGRefineNet(nn.Module):
         vi_alpha: float = 1.0,
         vi_sigma_scale: float = 1.0,
         tau: float = DEFAULT_TAU,
+        adapt_steps: int = KeyframeAdaptation.steps,
+        adapt_lr: float = KeyframeAdaptation.lr,
     ) -> None:
         super().__init__()
         if variant not in VARIANTS:
@@ -115,6 +120,7 @@ class VGRefineNet(nn.Module):
         if variant == "vg":
             self.g_module = GModule(g_channels, g_width, g_hidden, g_layers, temporal, extras)
         self._variant = variant
+        self.adaptation = KeyframeAdaptation(steps=int(adapt_steps), lr=float(adapt_lr))
 
     @property
     def variant(self) -> str:

@@ -66,6 +66,7 @@ class LiteBackbone(nn.Module):
                 for module in block.modules():
                     if isinstance(module, nn.BatchNorm2d):
                         module.requires_grad_(False)
+        self.eval()  # from birth: a new module is in training mode until someone calls train() or eval()
 
     def train(self, mode: bool = True) -> LiteBackbone:
         """Always eval mode: frozen batch-norm statistics (see the module docstring)."""

@@ -4,6 +4,7 @@ quality score per frame, the frames a human must still check, and files annotati
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -66,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         help="VG-Refine checkpoint; omitted: no refinement (see the README for why it is opt-in)",
+    )
+    models.add_argument(
+        "--adapt-steps",
+        type=int,
+        default=None,
+        help="keyframe adaptation of the refiner per sequence: optimiser steps on the sequence's own "
+        "keyframes (default: the checkpoint's, 150; 0: refine with the trained net as it is)",
     )
     models.add_argument("--tracker", choices=sorted(TRACKERS), default="dcf", help="default: %(default)s")
     models.add_argument(
@@ -167,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
     formats = list(dict.fromkeys(["json", *args.formats]))  # the JSON marks a finished sequence
     assessor = load_assessor(args.tassess, args.device)
     refiner = load_refiner(args.refiner, args.device) if args.refiner else None
+    if refiner is not None and args.adapt_steps is not None:
+        if args.adapt_steps < 0:
+            raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
+        refiner.adaptation = dataclasses.replace(refiner.adaptation, steps=args.adapt_steps)
     tracker = build_batch_tracker(args.tracker)
     annotator = Annotator(tracker, assessor, refiner, args.threshold)
     cache = TrackCache(args.cache)
@@ -195,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         "interval": args.interval,
         "tassess": str(args.tassess),
         "refiner": str(args.refiner) if args.refiner else None,
+        "adapt_steps": refiner.adaptation.steps if refiner is not None else None,
     }
     summary = {"total": total, "settings": settings, "sequences": rows}
     atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))

@@ -1,15 +1,19 @@
 """A quick look at one refiner: train it briefly, then ask *how* it changes the boxes of held-out data.
 
-The refinement ablation says whether a refiner helps; this says why not: on every tracked box of the
+The refinement ablation says whether a refiner helps; this says why (not): on every tracked box of the
 held-out windows (both directions, every frame with a visible ground truth, no keyframes) it prints the mIoU
 and Acc@0.7 of the tracked and of the refined boxes, their size bias (mean and spread of log(w / w_gt),
 log(h / h_gt)), their centre error in box sizes, the share of boxes improved / made worse by more than 0.01
 IoU, and the refined IoU per bucket of tracked IoU. Data: the ablations' protocol (``ablations.protocol``),
-fold 0 trains and fold 1 is held out.
+fold 0 trains and fold 1 is held out. ``--adapt-steps`` adds the same report after keyframe adaptation
+(``vasr.refinement.adaptation``), ``--also-train`` one on the training fold's own clips.
 
     python ablations/refine_diagnostics.py --root ../shared/data/real          (V model, 300 batches)
     python ablations/refine_diagnostics.py --root ../shared/data/real --mask-head dense --jitter-prob 0.5
     python ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data
+    python ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 \
+        --also-train                    (does the net learn its training clips, or objects in general?)
+    python ablations/refine_diagnostics.py --root ../shared/data/real --adapt-steps 150
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from ablations.protocol import add_protocol_arguments, fold_sources, parse_with_
 from datamodules.refine_windows import RefineDataModule
 from lightning_modules.vgrefine import VGRefineModule
 from vasr.geometry.boxes import box_iou
-from vasr.refinement.dataset import RefineWindows
+from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
+from vasr.refinement.dataset import RefineSequence, RefineWindows
 from vasr.refinement.model import VGRefineNet, at_frames
 
 BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
@@ -44,6 +49,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jitter-prob", type=float, default=0.0, help="box jitter in training")
     parser.add_argument("--batches", type=int, default=300, help="training batches")
     parser.add_argument("--crop-size", type=int, default=64)
+    parser.add_argument(
+        "--adapt-steps",
+        type=int,
+        default=0,
+        help="also refine each held-out sequence after keyframe adaptation with this many steps",
+    )
+    parser.add_argument(
+        "--also-train",
+        action="store_true",
+        help="also describe the training fold of --root (the clips the net learnt from)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/refine-diagnostics"))
     args = parse_with_config(parser, argv)
     return args
@@ -63,6 +79,36 @@ def held_out_boxes(net: VGRefineNet, windows: RefineWindows, batch_size: int = 8
         tracked.append(at_frames(batch["tracked"], frames)[target])
         truth.append(at_frames(batch["gt"], frames)[target])
     return tuple(torch.cat(x).double() for x in (tracked, refined, truth))
+
+
+def report(
+    net: VGRefineNet,
+    materials: list[RefineSequence],
+    crop_size: int,
+    title: str,
+    adaptation: KeyframeAdaptation | None = None,
+) -> None:
+    """Print how ``net`` (adapted to each sequence's keyframes first, with ``adaptation``) changes the
+    tracked boxes of ``materials``: overall, improved / worse shares, and per bucket of tracked IoU."""
+    parts = []
+    for material in materials:
+        adapted = net if adaptation is None else adapt_to_keyframes(net, material, adaptation)
+        windows = RefineWindows([material], 20, 20, None, crop_size=crop_size, train=False)
+        parts.append(held_out_boxes(adapted, windows))
+    tracked, refined, truth = (torch.cat(x) for x in zip(*parts, strict=True))
+    print(f"-- {title}")
+    before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
+    print(
+        f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
+        f"worse {(after < before - 0.01).double().mean():.1%}"
+    )
+    for low, high in BUCKETS:
+        chosen = (before >= low) & (before < high)
+        if chosen.any():
+            print(
+                f"  tracked IoU in [{low:.2f}, {min(high, 1):.2f}): {int(chosen.sum())} boxes, "
+                f"tracked {before[chosen].mean():.3f} -> refined {after[chosen].mean():.3f}"
+            )
 
 
 def describe(name: str, boxes: Tensor, truth: Tensor) -> Tensor:
@@ -100,22 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         f"trained {args.variant} ({args.mask_head} head) for {args.batches} batches "
         f"in {time.perf_counter() - begin:.0f} s"
     )
-    windows = RefineWindows(
-        data.refine_material(held_out), 20, 20, None, crop_size=args.crop_size, train=False
-    )
-    tracked, refined, truth = held_out_boxes(model.net, windows)
-    before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
-    print(
-        f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
-        f"worse {(after < before - 0.01).double().mean():.1%}"
-    )
-    for low, high in BUCKETS:
-        chosen = (before >= low) & (before < high)
-        if chosen.any():
-            print(
-                f"  tracked IoU in [{low:.2f}, {min(high, 1):.2f}): {int(chosen.sum())} boxes, "
-                f"tracked {before[chosen].mean():.3f} -> refined {after[chosen].mean():.3f}"
-            )
+    report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
+    if args.adapt_steps > 0:
+        report(
+            model.net, data.refine_material(held_out), args.crop_size, "held-out fold, keyframe adaptation",
+            KeyframeAdaptation(steps=args.adapt_steps),
+        )  # fmt: skip
+    if args.also_train and args.root is not None:
+        real = [source for source in train if source.root is not None]
+        report(model.net, data.refine_material(real), args.crop_size, "training fold (seen in training)")
     return 0
 
 

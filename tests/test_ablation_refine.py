@@ -59,6 +59,7 @@ def test_the_refiner_diagnostics_compare_tracked_and_refined_boxes(
     argv = [
         "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
         "--batches", "2", "--crop-size", "32", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path),
+        "--adapt-steps", "2", "--also-train",
     ]  # fmt: skip
     assert load_driver("refine_diagnostics").main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -66,3 +67,9 @@ def test_the_refiner_diagnostics_compare_tracked_and_refined_boxes(
     refined = next(line for line in lines if line.startswith("refined "))
     assert "mIoU" in tracked and "log h" in refined
     assert any("boxes: improved" in line for line in lines)
+    titles = [line for line in lines if line.startswith("-- ")]
+    assert titles == [
+        "-- held-out fold",
+        "-- held-out fold, keyframe adaptation",
+        "-- training fold (seen in training)",
+    ]

@@ -10,6 +10,7 @@ sequence at annotation time (``vasr.refinement.annotate``), not in validation.""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 import pytorch_lightning as pl
@@ -23,6 +24,10 @@ from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.losses import box_level_loss
 from vasr.refinement.model import Variant, VGRefineNet, at_frames
 from vasr.selection.model import Temporal
+
+# The frozen backbone stays in eval mode on purpose (vasr.refinement.visual.LiteBackbone: ImageNet batch-norm
+# statistics); Lightning 2.x warns about every module in eval mode when fit starts.
+warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
 
 
 class VGRefineModule(pl.LightningModule):

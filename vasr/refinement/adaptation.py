@@ -1,9 +1,10 @@
 """Keyframe adaptation: before refining a sequence, fine-tune the MaskNet on that sequence's human keyframes.
 
-Why: a MaskNet trained offline on the little data this project has (the synthetic clips plus half of the
-real ones) learns its training objects rather than objects in general. Measured on the real clips
-(``ablations/refine_diagnostics.py``, V model): trained long on one half, it refines the boxes of its own
-clips from 0.732 to 0.836 mIoU, and those of the other half from 0.830 down to 0.522. The human keyframes of
+Why: a MaskNet trained offline on the little data this project has learns its training objects rather than
+objects in general. Measured on the real clips (V model, 1500 batches on one half only:
+``ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 --also-train``):
+it refines the boxes of its own clips from 0.732 to 0.838 mIoU, and those of the other half from 0.830 down
+to 0.646. The human keyframes of
 the sequence being annotated show the very object, drawn by the very annotator, so a copy of the net learns
 from them what a good box of *this* target is: crops around jittered keyframe boxes (as if a tracker had
 returned them) must give back the human box, with eq. 5, the loss of offline training.

@@ -69,6 +69,7 @@ def _annotate(clip, checkpoints, out: Path, *extra: str) -> int:
             "--tracker", "kcf",
             "--out", str(out),
             "--formats", "lasot", "cvat", "mot", "vasr",
+            *([] if "--refiner" in extra else ["--no-refiner"]),  # not a checkpoint of this checkout
             *extra,
         ]
     )  # fmt: skip
@@ -147,6 +148,29 @@ def test_the_refiner_adapts_to_the_keyframes_unless_told_not_to(
     assert np.isfinite(boxes).all()
     assert _annotate(clip, checkpoints, tmp_path / "bad", *refined, "--adapt-steps", "-1") == 2
     assert "--adapt-steps must be 0 or more" in capsys.readouterr().err
+
+
+def test_the_default_refiner_is_used_when_make_train_wrote_it(
+    clip, checkpoints, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    folder, keyframe_file, _ = clip
+    monkeypatch.chdir(tmp_path)  # checkpoints/ relative to here
+    argv = [
+        "annotate", "--frames", str(folder), "--keyframes", str(keyframe_file), "--name", "clip",
+        "--tassess", str(checkpoints["tassess"]), "--tracker", "kcf", "--no-review", "--adapt-steps", "0",
+    ]  # fmt: skip
+    assert main([*argv, "--out", "without"]) == 0
+    assert "no refiner: checkpoints/vgrefine.ckpt not found" in capsys.readouterr().err
+    assert json.loads(Path("without/summary.json").read_text())["settings"]["refiner"] is None
+    Path("checkpoints").mkdir()
+    Path("checkpoints/vgrefine.ckpt").write_bytes(checkpoints["refiner"].read_bytes())
+    assert main([*argv, "--out", "with"]) == 0
+    assert (
+        json.loads(Path("with/summary.json").read_text())["settings"]["refiner"]
+        == "checkpoints/vgrefine.ckpt"
+    )
+    assert main([*argv, "--out", "skipped", "--no-refiner"]) == 0
+    assert json.loads(Path("skipped/summary.json").read_text())["settings"]["refiner"] is None
 
 
 def test_a_missing_checkpoint_is_a_clear_error(clip, tmp_path: Path, capsys) -> None:

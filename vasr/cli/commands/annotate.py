@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import TRACKERS, build_batch_tracker
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
+DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
 DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
 
 
@@ -65,8 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     models.add_argument(
         "--refiner",
         type=Path,
-        default=None,
-        help="VG-Refine checkpoint; omitted: no refinement (see the README for why it is opt-in)",
+        default=DEFAULT_REFINER,
+        help="VG-Refine checkpoint (default: %(default)s when it exists, written by 'make train'; "
+        "without it the kept boxes are not refined)",
+    )
+    models.add_argument(
+        "--no-refiner", dest="refiner", action="store_const", const=None, help="do not refine the kept boxes"
     )
     models.add_argument(
         "--adapt-steps",
@@ -174,6 +180,9 @@ def run(args: argparse.Namespace) -> int:
     sequences = input_sequences(args)
     formats = list(dict.fromkeys(["json", *args.formats]))  # the JSON marks a finished sequence
     assessor = load_assessor(args.tassess, args.device)
+    if args.refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
+        print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
+        args.refiner = None
     refiner = load_refiner(args.refiner, args.device) if args.refiner else None
     if refiner is not None and args.adapt_steps is not None:
         if args.adapt_steps < 0:

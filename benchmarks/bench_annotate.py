@@ -75,7 +75,8 @@ def _nets(args: argparse.Namespace) -> tuple[TAssessNet, VGRefineNet, dict[str, 
         module = VGRefineModule.load_from_checkpoint(args.refiner, map_location="cpu", pretrained=False)
         refiner, source["refiner"] = module.net, str(args.refiner)
     else:
-        refiner, source["refiner"] = VGRefineNet("vg"), "untrained (speed only)"
+        # the CPU profile that 'make train-vgrefine' trains (experiments/vgrefine.yaml): 64 x 64 crops
+        refiner, source["refiner"] = VGRefineNet("vg", crop_size=64), "untrained, 64 x 64 crops (speed only)"
     return assessor.eval(), refiner.eval(), source
 
 

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from ablations.protocol import (
+    add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
     data_label,
@@ -61,7 +62,6 @@ from vasr.annotations.result_dir import AnnotationSet
 from vasr.cli.tables import render_table
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
-from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
 from vasr.refinement.dataset import RefineSequence
 from vasr.reports import csv_text
@@ -105,12 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--refine-epochs", type=int, default=4, help="VG-Refine training epochs")
     parser.add_argument("--crop-size", type=int, default=64, help="VG-Refine search crop size")
     parser.add_argument("--refine-stride", type=int, default=5, help="frames between VG-Refine windows")
-    parser.add_argument(
-        "--adapt-steps",
-        type=int,
-        default=KeyframeAdaptation.steps,
-        help="keyframe adaptation steps of VG-Refine per sequence (0: none)",
-    )
+    add_adaptation_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
     args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):

@@ -24,6 +24,7 @@ from lightning_modules.vgrefine import VGRefineModule
 from vasr.baselines.interpolation import interpolate_keyframes
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
+from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.tracking.snippets import SequenceTracks, blend_by_distance
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
@@ -76,6 +77,16 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 on a shared CPU)")
     parser.add_argument("--seed", type=int, default=0)
+
+
+def add_adaptation_argument(parser: argparse.ArgumentParser) -> None:
+    """``--adapt-steps``: keyframe adaptation of the refiners per held-out sequence."""
+    parser.add_argument(
+        "--adapt-steps",
+        type=int,
+        default=KeyframeAdaptation.steps,
+        help="keyframe adaptation steps of the MaskNet per held-out sequence (0: the offline nets only)",
+    )
 
 
 def run_settings(args: argparse.Namespace) -> dict[str, object]:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ablations.protocol import (
+    add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
     data_label,
@@ -70,12 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crop-size", type=int, default=64)
     parser.add_argument("--train-stride", type=int, default=5, help="frames between refinement windows")
     parser.add_argument("--threshold", type=float, default=0.0, help="failure threshold on the scores")
-    parser.add_argument(
-        "--adapt-steps",
-        type=int,
-        default=KeyframeAdaptation.steps,
-        help="keyframe adaptation steps of the MaskNet per held-out sequence (0: the offline nets only)",
-    )
+    add_adaptation_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("results/ablation-refine"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
     return parse_with_config(parser, argv)

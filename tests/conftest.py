@@ -31,3 +31,14 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = SynthConfig(categories=2, sequences_per_category=2, frames=61, width=96, height=72)
     generate_dataset(root, config, progress=False, workers=1)
     return root
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test: on a shared 2-core CPU one thread is several times faster than two."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

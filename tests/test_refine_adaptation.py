@@ -39,12 +39,7 @@ def material(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Refin
     return data.refine_material([DataSource("lasot", str(tiny_root), fold=1)])[0]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_net(variant: str = "v") -> VGRefineNet:

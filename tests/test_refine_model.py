@@ -18,12 +18,7 @@ from vasr.refinement.visual import MaskNet, separable_mask
 B, K, L, P = 2, 3, 20, 32
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _batch(seed: int = 0) -> dict[str, torch.Tensor]:

@@ -40,12 +40,7 @@ def data(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> RefineDat
     return module
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a shared 2-core CPU: one thread is several times faster than two
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_windows_carry_crops_consistent_with_their_boxes(data: RefineDataModule) -> None:

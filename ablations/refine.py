@@ -107,12 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             selection = select_tracks(tracks, f_score, b_score, "sel-fail", args.threshold)
             material = RefineSequence.from_tracks(sequence, tracks)
             # one adapted copy per net and sequence (VI reuses the V model's MaskNet, as designed)
-            adapted = {id(n): adapt_to_keyframes(n, material, adaptation) for n in (v_net, vg_net)}
+            v_adapted, vg_adapted = (adapt_to_keyframes(n, material, adaptation) for n in (v_net, vg_net))
             for method in methods:
                 variant = "vg" if method == OFFLINE else method
-                net = vg_net if variant == "vg" else v_net
-                if method != OFFLINE:
-                    net = adapted[id(net)]
+                net = vg_net if method == OFFLINE else vg_adapted if variant == "vg" else v_adapted
                 net.variant = variant
                 refined = refine_sequence(net, material, adaptation=no_adaptation)
                 boxes = kept_refined_boxes(

@@ -110,6 +110,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):
         parser.error(f"intervals must be at least 1, got {args.intervals}")
+    missing = sorted(set(args.refine_intervals) - set(args.intervals))
+    if missing:
+        parser.error(f"--refine-intervals {missing} are not among --intervals {args.intervals}")
     args.intervals = sorted(set(args.intervals))
     args.thresholds = sorted(set(args.thresholds))
     return args

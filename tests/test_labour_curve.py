@@ -86,3 +86,9 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
     assert report["curve"][0]["threshold"] is None
     assert (out / "curve.png").stat().st_size > 0
     assert (out / "fold0").is_dir() and (out / "fold1").is_dir()  # one CSV log per trained fold
+
+
+def test_full_vasr_is_measured_only_at_intervals_that_are_annotated(capsys) -> None:
+    with pytest.raises(SystemExit):
+        _driver().parse_args(["--intervals", "10", "30", "--refine-intervals", "20"])
+    assert "--refine-intervals [20] are not among --intervals" in capsys.readouterr().err

@@ -4,10 +4,10 @@ Why: a MaskNet trained offline on the little data this project has learns its tr
 objects in general. Measured on the real clips (V model, 1500 batches on one half only:
 ``ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 --also-train``):
 it refines the boxes of its own clips from 0.732 to 0.838 mIoU, and those of the other half from 0.830 down
-to 0.646. The human keyframes of
-the sequence being annotated show the very object, drawn by the very annotator, so a copy of the net learns
-from them what a good box of *this* target is: crops around jittered keyframe boxes (as if a tracker had
-returned them) must give back the human box, with eq. 5, the loss of offline training.
+to 0.646. The human keyframes of the sequence being annotated show the very object, drawn by the very
+annotator, so a copy of the net learns from them what a good box of *this* target is: crops around jittered
+keyframe boxes (as if a tracker had returned them) must give back the human box, with eq. 5, the loss of
+offline training.
 
 * Only keyframe boxes are read (``RefineSequence.is_key``), which is what annotation has.
 * Each example's template is a *neighbouring* keyframe's (its own would show the answer), as at inference,
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from vasr.refinement.crops import context_regions, crop_frame, image_to_crop
+from vasr.refinement.crops import context_regions, crop_frame, image_to_crop, template_crop
 from vasr.refinement.dataset import RefineSequence, jitter_boxes
 from vasr.refinement.losses import box_level_loss
 
@@ -86,11 +86,7 @@ class KeyframeExamples:
         self.net, self.keys, self.gt = net, keys, material.gt
         self.frames = {int(k): np.asarray(material.sequence.frame(int(k))) for k in keys}
         self.templates = {
-            k: crop_frame(
-                frame,
-                context_regions(torch.from_numpy(material.gt[k])[None], net.template_context)[0],
-                net.template_size,
-            )
+            k: template_crop(frame, material.gt[k], net.template_context, net.template_size)
             for k, frame in self.frames.items()
         }
 

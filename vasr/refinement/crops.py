@@ -106,6 +106,13 @@ def crop_frame(frame: np.ndarray, region: Tensor, size: tuple[int, int], fill: f
     return crop_images(patch, shifted[None], size, fill)[0]
 
 
+def template_crop(frame: np.ndarray, box: np.ndarray, context: float, size: tuple[int, int]) -> Tensor:
+    """The template of a keyframe: its human ``box`` (image pixels) times ``context``, resampled to
+    ``size``."""
+    region = context_regions(torch.from_numpy(np.asarray(box, dtype=np.float64))[None], context)[0]
+    return crop_frame(frame, region, size)
+
+
 def template_size(search_size: tuple[int, int], context: float, template_context: float) -> tuple[int, int]:
     """Template crop size giving the template box the same pixels as the box in a search crop."""
     rows, cols = search_size

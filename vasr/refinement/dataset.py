@@ -22,7 +22,13 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from vasr.data.sequence import Sequence
-from vasr.refinement.crops import context_regions, crop_frame, image_to_crop, template_size
+from vasr.refinement.crops import (
+    context_regions,
+    crop_frame,
+    image_to_crop,
+    template_crop,
+    template_size,
+)
 from vasr.refinement.geometry import extra_features
 from vasr.selection.inputs import DirectionInputs, direction_inputs, normalised_corners
 from vasr.selection.windows import window_index, window_starts
@@ -280,8 +286,7 @@ class RefineWindows(Dataset):
             if key not in templates:
                 box = item.gt[key] if key >= 0 else np.full(4, np.nan)
                 if np.isfinite(box).all():
-                    region = context_regions(torch.from_numpy(box)[None], self.template_context)[0]
-                    templates[key] = crop_frame(frame(key), region, self.template_size)
+                    templates[key] = template_crop(frame(key), box, self.template_context, self.template_size)
                 else:
                     templates[key] = torch.full((3, *self.template_size), 0.5)
             out.append(templates[key])

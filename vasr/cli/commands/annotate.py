@@ -177,6 +177,8 @@ def _row_from_json(path: Path) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.adapt_steps is not None and args.adapt_steps < 0:
+        raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
     sequences = input_sequences(args)
     formats = list(dict.fromkeys(["json", *args.formats]))  # the JSON marks a finished sequence
     assessor = load_assessor(args.tassess, args.device)
@@ -185,8 +187,6 @@ def run(args: argparse.Namespace) -> int:
         args.refiner = None
     refiner = load_refiner(args.refiner, args.device) if args.refiner else None
     if refiner is not None and args.adapt_steps is not None:
-        if args.adapt_steps < 0:
-            raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
         refiner.adaptation = dataclasses.replace(refiner.adaptation, steps=args.adapt_steps)
     tracker = build_batch_tracker(args.tracker)
     annotator = Annotator(tracker, assessor, refiner, args.threshold)

@@ -62,11 +62,11 @@ bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, conf
 
 train-tassess: $(STAMP)  ## train T-Assess on the default data (tracks it first; checkpoints in runs/tassess)
 	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
-	$(PY) -m vasr.cli.checkpoints runs/tassess checkpoints/tassess.ckpt
+	$(PY) -m vasr.cli.publish runs/tassess checkpoints/tassess.ckpt
 
 train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (checkpoints in runs/vgrefine)
 	$(VENV)/bin/vasr-train fit --config experiments/vgrefine.yaml --config experiments/trainer/cpu.yaml
-	$(PY) -m vasr.cli.checkpoints runs/vgrefine checkpoints/vgrefine.ckpt
+	$(PY) -m vasr.cli.publish runs/vgrefine checkpoints/vgrefine.ckpt
 
 train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/
 

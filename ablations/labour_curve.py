@@ -38,13 +38,13 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ablations.protocol import (
+    adaptation,
     add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
@@ -57,16 +57,12 @@ from ablations.protocol import (
     train_assessor,
     train_refiner,
 )
-from vasr.annotations.atomic import atomic_output, atomic_write_text
 from vasr.annotations.result_dir import AnnotationSet
-from vasr.cli.tables import render_table
+from vasr.atomic import atomic_output, atomic_write_text
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
-from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
-from vasr.refinement.dataset import RefineSequence
-from vasr.reports import csv_text
-from vasr.selection.annotate import select_tracks, selection_annotation
-from vasr.selection.assess import assess_sequence
+from vasr.pipeline import Annotator
+from vasr.tables import csv_text, render_table
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
 
@@ -244,40 +240,34 @@ def main(argv: list[str] | None = None) -> int:
         )
         refiner = None
         if args.refine_intervals:
-            refiner = train_refiner(
-                args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride
-            ).net
+            refiner = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride)
+        annotator = Annotator(tracker, assessor, refiner, adaptation(args))
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
         for sequence in fold_sources(args, fold)[1][0].load():
-            human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
             for interval in args.intervals:
                 tracks, _ = cache.get_or_track(
                     sequence, tracker, interval=interval, include_last=True, bucket=buckets[interval]
                 )
                 keys = np.asarray(tracks.keyframes, dtype=np.int64)
-                baselines = baseline_boxes(sequence, tracks)
-                for name, boxes in baselines.items():
+                for name, boxes in baseline_boxes(sequence, tracks).items():
                     frame_scores = score_sequence(sequence, AnnotationSet(boxes, keyframes=keys))
                     scores.setdefault((name, interval, None), []).append(final_scores(sequence, frame_scores))
-                f_score, b_score = assess_sequence(assessor.net, tracks, sequence.image_size)
+                assessment = annotator.assess(sequence, tracks)
                 refined = None
                 if refiner is not None and interval in args.refine_intervals:
-                    refined = refine_sequence(refiner, RefineSequence.from_tracks(sequence, tracks))
+                    # the kept direction does not depend on the threshold (only the flags do): refine once
+                    material = annotator.material(sequence, tracks)
+                    kept = annotator.select(tracks, assessment)
+                    refined = annotator.refine(material, kept, annotator.adapt(material))
                 for threshold in args.thresholds:
-                    selection = select_tracks(tracks, f_score, b_score, "sel-fail", threshold)
-                    annotation = selection_annotation(tracks, selection, human_boxes)
-                    frame_scores = score_sequence(sequence, annotation)
-                    scores.setdefault((VASR, interval, threshold), []).append(
-                        final_scores(sequence, frame_scores)
-                    )
-                    if refined is not None:
-                        boxes = kept_refined_boxes(refined, selection.direction, selection.boxes)
-                        annotation = selection_annotation(
-                            tracks, replace(selection, boxes=boxes), human_boxes
-                        )
-                        scores.setdefault((REFINED, interval, threshold), []).append(
-                            final_scores(sequence, score_sequence(sequence, annotation))
+                    selection = annotator.select(tracks, assessment, threshold=threshold)
+                    methods = {VASR: None, **({REFINED: refined} if refined is not None else {})}
+                    for method, boxes in methods.items():
+                        annotation = annotator.assemble(sequence, tracks, selection, assessment, boxes)
+                        frame_scores = score_sequence(sequence, annotation.annotation_set())
+                        scores.setdefault((method, interval, threshold), []).append(
+                            final_scores(sequence, frame_scores)
                         )
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [curve_row(m, k, None, scores[(m, k, None)]) for m in BASELINES for k in args.intervals]

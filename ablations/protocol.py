@@ -9,25 +9,28 @@ on the held-out fold (no validation loop)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from datamodules.refine_windows import RefineDataModule
-from datamodules.snippet_windows import SnippetDataModule
-from lightning_modules.tassess import TAssessModule
-from lightning_modules.vgrefine import VGRefineModule
+from vasr.baselines.blend import blend_by_distance
 from vasr.baselines.interpolation import interpolate_keyframes
+from vasr.checkpoints import ADAPTATION_KEYS
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
-from vasr.tracking.snippets import SequenceTracks, blend_by_distance
+from vasr.refinement.model import VGRefineNet
+from vasr.selection.model import TAssessNet
+from vasr.tracking.snippets import SequenceTracks
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 
 def parse_with_config(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +50,7 @@ def parse_with_config(parser: argparse.ArgumentParser, argv: list[str] | None = 
         parser.set_defaults(**values)
     parser.add_argument("--config", type=Path, default=None, help="YAML file of defaults (ablations/*.yaml)")
     args = parser.parse_args(argv)
-    for key in ("root", "out"):  # YAML gives strings
+    for key in ("root", "out", "tassess_config", "refiner_config"):  # YAML gives strings
         if isinstance(getattr(args, key, None), str):
             setattr(args, key, Path(getattr(args, key)))
     return args
@@ -76,6 +79,18 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
         help="share (<= 1) or number of training batches per epoch",
     )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 on a shared CPU)")
+    parser.add_argument(
+        "--tassess-config",
+        type=Path,
+        default=EXPERIMENTS / "tassess.yaml",
+        help="training config of T-Assess (the flags here override it; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--refiner-config",
+        type=Path,
+        default=EXPERIMENTS / "vgrefine.yaml",
+        help="training config of VG-Refine (the flags here override it; default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -133,6 +148,36 @@ def held_out_trainer(args: argparse.Namespace, epochs: int, name: str) -> pl.Tra
     )
 
 
+def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, Any]) -> tuple[Any, Any]:
+    """The LightningModule and DataModule of a training config (``experiments/*.yaml``, the one source of
+    training settings), built by ``vasr-train``'s own parser with ``model`` / ``data`` init arguments on
+    top, after seeding with ``seed`` (as ``vasr-train fit --seed_everything`` would). The config's trainer
+    is not used: the held-out protocol has its own (:func:`held_out_trainer`)."""
+    import yaml
+
+    from vasr.cli.train import cli
+
+    values = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    values["seed_everything"] = seed
+    values["trainer"] = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False}
+    for section, options in (("model", model), ("data", data)):
+        values[section].setdefault("init_args", {}).update(options)
+    built = cli(values, run=False)
+    return built.model, built.datamodule
+
+
+def _data_options(args: argparse.Namespace, fold: int) -> dict[str, Any]:
+    train, held_out = fold_sources(args, fold)
+    return {
+        "train": [dataclasses.asdict(s) for s in train],
+        "val": [dataclasses.asdict(s) for s in held_out],
+        "tracker": args.tracker,
+        "cache_dir": str(args.cache),
+        "interval": TRAIN_INTERVAL,
+        "seed": args.seed,
+    }
+
+
 def train_assessor(
     args: argparse.Namespace,
     fold: int,
@@ -141,46 +186,37 @@ def train_assessor(
     train_stride: int = 2,
     batch_size: int = 64,
     **model_options: object,
-) -> TAssessModule:
-    """T-Assess Net trained on ``fold``'s training data at :data:`TRAIN_INTERVAL`."""
-    train, held_out = fold_sources(args, fold)
-    data = SnippetDataModule(
-        train=train,
-        val=held_out,
-        tracker=args.tracker,
-        cache_dir=args.cache,
-        interval=TRAIN_INTERVAL,
-        train_stride=train_stride,
-        batch_size=batch_size,
-        seed=args.seed,
-    )
-    pl.seed_everything(args.seed + fold, workers=True)
-    model = TAssessModule(**model_options)  # type: ignore[arg-type]
+) -> TAssessNet:
+    """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data at :data:`TRAIN_INTERVAL`."""
+    data_options = {**_data_options(args, fold), "train_stride": train_stride, "batch_size": batch_size}
+    model, data = configured(args.tassess_config, args.seed + fold, dict(model_options), data_options)
     held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
-    return model
+    return model.net
 
 
 def train_refiner(
     args: argparse.Namespace, fold: int, variant: str, epochs: int, crop_size: int = 64, train_stride: int = 5
-) -> VGRefineModule:
-    """A VG-Refine model (``variant`` "v" or "vg") trained on ``fold``'s training data, with the keyframe
-    adaptation of ``args.adapt_steps`` (when the driver has that flag) for annotating held-out sequences."""
-    train, held_out = fold_sources(args, fold)
-    data = RefineDataModule(
-        train=train,
-        val=held_out,
-        tracker=args.tracker,
-        cache_dir=args.cache,
-        train_stride=train_stride,
-        crop_size=crop_size,
-        num_workers=1,
-        seed=args.seed,
-    )
-    pl.seed_everything(args.seed + fold, workers=True)
-    options = {"adapt_steps": args.adapt_steps} if hasattr(args, "adapt_steps") else {}
-    model = VGRefineModule(variant=variant, crop_size=crop_size, **options)  # type: ignore[arg-type]
+) -> VGRefineNet:
+    """A VG-Refine net of ``args.refiner_config`` (``variant`` "v" or "vg") trained on ``fold``'s training
+    data."""
+    data_options = {
+        **_data_options(args, fold),
+        "train_stride": train_stride,
+        "crop_size": crop_size,
+        "torch_threads": args.threads,
+    }
+    model, data = configured(args.refiner_config, args.seed + fold, {"variant": variant}, data_options)
     held_out_trainer(args, epochs, f"fold{fold}-{variant}").fit(model, datamodule=data)
-    return model
+    return model.net
+
+
+def adaptation(args: argparse.Namespace) -> KeyframeAdaptation:
+    """The keyframe adaptation of ``--adapt-steps`` (the rest as the refiner config records it)."""
+    import yaml
+
+    config = yaml.safe_load(Path(args.refiner_config).read_text(encoding="utf-8"))["model"]["init_args"]
+    options = {field: config[key] for key, field in ADAPTATION_KEYS.items() if key in config}
+    return KeyframeAdaptation(**{**options, "steps": args.adapt_steps})
 
 
 def start_run(args: argparse.Namespace) -> bool:

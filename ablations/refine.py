@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ablations.protocol import (
+    adaptation,
     add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
@@ -45,12 +46,8 @@ from ablations.protocol import (
 )
 from vasr.annotations.result_dir import AnnotationSet
 from vasr.evaluation import score_sequence, summarize_scores
-from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
-from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
-from vasr.refinement.dataset import RefineSequence
+from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
-from vasr.selection.annotate import select_tracks
-from vasr.selection.assess import assess_sequence
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
 
@@ -84,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     folds = num_folds(args)
     methods = (*VARIANTS, OFFLINE) if args.adapt_steps > 0 else VARIANTS
     scores: dict[str, list] = {v: [] for v in (*BASELINES, *methods)}
-    adaptation = KeyframeAdaptation(steps=args.adapt_steps)
-    no_adaptation = KeyframeAdaptation(steps=0)
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
     bucket = cache.bucket_for(tracker, 30, True)
@@ -93,34 +88,28 @@ def main(argv: list[str] | None = None) -> int:
     for fold in range(folds):
         begin = time.perf_counter()
         assessor = train_assessor(args, fold, args.tassess_epochs, threshold=args.threshold)
-        v_net = train_refiner(args, fold, "v", args.refine_epochs, args.crop_size, args.train_stride).net
-        vg_net = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.train_stride).net
+        v_net = train_refiner(args, fold, "v", args.refine_epochs, args.crop_size, args.train_stride)
+        vg_net = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.train_stride)
+        annotator = Annotator(tracker, assessor, adaptation=adaptation(args), threshold=args.threshold)
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
         for sequence in fold_sources(args, fold)[1][0].load():
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
             keys = np.asarray(tracks.keyframes, dtype=np.int64)
-            baselines = baseline_boxes(sequence, tracks)
-            for name, boxes in baselines.items():
+            for name, boxes in baseline_boxes(sequence, tracks).items():
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
-            f_score, b_score = assess_sequence(assessor.net, tracks, sequence.image_size)
-            selection = select_tracks(tracks, f_score, b_score, "sel-fail", args.threshold)
-            material = RefineSequence.from_tracks(sequence, tracks)
+            assessment = annotator.assess(sequence, tracks)
+            selection = annotator.select(tracks, assessment)
+            material = annotator.material(sequence, tracks)
             # one adapted copy per net and sequence (VI reuses the V model's MaskNet, as designed)
-            v_adapted, vg_adapted = (adapt_to_keyframes(n, material, adaptation) for n in (v_net, vg_net))
+            v_adapted, vg_adapted = (annotator.adapt(material, net) for net in (v_net, vg_net))
             for method in methods:
                 variant = "vg" if method == OFFLINE else method
                 net = vg_net if method == OFFLINE else vg_adapted if variant == "vg" else v_adapted
                 net.variant = variant
-                refined = refine_sequence(net, material, adaptation=no_adaptation)
-                boxes = kept_refined_boxes(
-                    refined, selection.direction, np.full_like(selection.boxes, np.nan)
-                )
-                boxes[keys] = selection.boxes[keys]  # keyframes are the human boxes
-                annotation = AnnotationSet(
-                    boxes=boxes, keyframes=keys.copy(), failures=np.flatnonzero(selection.failure)
-                )
-                scores[method].append(score_sequence(sequence, annotation))
+                boxes = annotator.refine(material, selection, net)
+                annotation = annotator.assemble(sequence, tracks, selection, assessment, boxes)
+                scores[method].append(score_sequence(sequence, annotation.annotation_set()))
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [{"method": BASELINES[b], **summarize_scores(scores[b])} for b in BASELINES]
     names = {**NAMES, OFFLINE: OFFLINE_NAME}

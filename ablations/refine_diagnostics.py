@@ -6,7 +6,8 @@ and Acc@0.7 of the tracked and of the refined boxes, their size bias (mean and s
 log(h / h_gt)), their centre error in box sizes, the share of boxes improved / made worse by more than 0.01
 IoU, and the refined IoU per bucket of tracked IoU. Data: the ablations' protocol (``ablations.protocol``),
 fold 0 trains and fold 1 is held out. ``--adapt-steps`` adds the same report after keyframe adaptation
-(``vasr.refinement.adaptation``), ``--also-train`` one on the training fold's own clips.
+(``vasr.refinement.adaptation``; several steps and ``--adapt-batch-size`` values give one report per
+combination, with its time), ``--also-train`` one on the training fold's own clips.
 
     python ablations/refine_diagnostics.py --root ../shared/data/real          (V model, 300 batches)
     python ablations/refine_diagnostics.py --root ../shared/data/real --mask-head dense --jitter-prob 0.5
@@ -14,11 +15,15 @@ fold 0 trains and fold 1 is held out. ``--adapt-steps`` adds the same report aft
     python ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 \
         --also-train                    (does the net learn its training clips, or objects in general?)
     python ablations/refine_diagnostics.py --root ../shared/data/real --adapt-steps 150
+    python ablations/refine_diagnostics.py --root ../shared/data/real --adapt-steps 50 100 150 \
+        --adapt-batch-size 16 32               (what adaptation costs against what it gives)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -28,9 +33,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import default_collate
 
-from ablations.protocol import add_protocol_arguments, fold_sources, parse_with_config, start_run
-from datamodules.refine_windows import RefineDataModule
-from lightning_modules.vgrefine import VGRefineModule
+from ablations.protocol import add_protocol_arguments, configured, fold_sources, parse_with_config, start_run
 from vasr.geometry.boxes import box_iou
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence, RefineWindows
@@ -52,8 +55,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--adapt-steps",
         type=int,
-        default=0,
+        nargs="+",
+        default=[],
         help="also refine each held-out sequence after keyframe adaptation with this many steps",
+    )
+    parser.add_argument(
+        "--adapt-batch-size",
+        type=int,
+        nargs="+",
+        default=[KeyframeAdaptation.batch_size],
+        help="jittered keyframe crops per adaptation step",
     )
     parser.add_argument(
         "--also-train",
@@ -91,12 +102,13 @@ def report(
     """Print how ``net`` (adapted to each sequence's keyframes first, with ``adaptation``) changes the
     tracked boxes of ``materials``: overall, improved / worse shares, and per bucket of tracked IoU."""
     parts = []
+    begin = time.perf_counter()
     for material in materials:
         adapted = net if adaptation is None else adapt_to_keyframes(net, material, adaptation)
         windows = RefineWindows([material], 20, 20, None, crop_size=crop_size, train=False)
         parts.append(held_out_boxes(adapted, windows))
     tracked, refined, truth = (torch.cat(x) for x in zip(*parts, strict=True))
-    print(f"-- {title}")
+    print(f"-- {title} ({time.perf_counter() - begin:.1f} s for {len(materials)} sequences)")
     before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
     print(
         f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
@@ -129,12 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 0
     train, held_out = fold_sources(args, 0)
-    data = RefineDataModule(
-        train=train, val=held_out, tracker=args.tracker, cache_dir=args.cache, crop_size=args.crop_size,
-        num_workers=1, seed=args.seed, jitter_prob=args.jitter_prob,
-    )  # fmt: skip
-    model = VGRefineModule(variant=args.variant, crop_size=args.crop_size, mask_head=args.mask_head)
-    pl.seed_everything(args.seed, workers=True)
+    data_options = {
+        "train": [dataclasses.asdict(s) for s in train],
+        "val": [dataclasses.asdict(s) for s in held_out],
+        "tracker": args.tracker,
+        "cache_dir": str(args.cache),
+        "crop_size": args.crop_size,
+        "jitter_prob": args.jitter_prob,
+        "seed": args.seed,
+        "torch_threads": args.threads,
+    }
+    model_options = {"variant": args.variant, "mask_head": args.mask_head}
+    model, data = configured(args.refiner_config, args.seed, model_options, data_options)
     begin = time.perf_counter()
     trainer = pl.Trainer(
         max_steps=args.batches, limit_val_batches=0, logger=False, enable_checkpointing=False,
@@ -147,10 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         f"in {time.perf_counter() - begin:.0f} s"
     )
     report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
-    if args.adapt_steps > 0:
+    for steps, batch_size in itertools.product(args.adapt_steps, args.adapt_batch_size):
         report(
-            model.net, data.refine_material(held_out), args.crop_size, "held-out fold, keyframe adaptation",
-            KeyframeAdaptation(steps=args.adapt_steps),
+            model.net, data.refine_material(held_out), args.crop_size,
+            f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops",
+            KeyframeAdaptation(steps=steps, batch_size=batch_size),
         )  # fmt: skip
     if args.also_train and args.root is not None:
         real = [source for source in train if source.root is not None]

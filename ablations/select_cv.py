@@ -34,9 +34,8 @@ from ablations.protocol import (
 )
 from vasr.annotations.result_dir import AnnotationSet
 from vasr.evaluation import score_sequence, summarize_scores
+from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
-from vasr.selection.annotate import select_tracks, selection_annotation
-from vasr.selection.assess import assess_sequence
 from vasr.selection.select import VARIANTS
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
@@ -79,25 +78,24 @@ def main(argv: list[str] | None = None) -> int:
     tracker = build_batch_tracker(args.tracker)
     bucket = cache.bucket_for(tracker, 30, True)
     for fold in range(num_folds(args)):
-        models = {
-            t: train_assessor(
+        annotators = {
+            t: Annotator(tracker, train_assessor(
                 args, fold, args.epochs, f"fold{fold}-{t}", args.train_stride, args.batch_size,
                 temporal=t, threshold=args.threshold,
-            )
+            ), threshold=args.threshold)
             for t in args.temporal
         }  # fmt: skip
         for sequence in fold_sources(args, fold)[1][0].load():
             tracks, _ = cache.get_or_track(sequence, tracker, bucket=bucket)
             keys = tracks.keyframes
-            human_boxes = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
             for name, boxes in baseline_boxes(sequence, tracks).items():
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
-            for temporal, model in models.items():
-                f_score, b_score = assess_sequence(model.net, tracks, sequence.image_size)
+            for temporal, annotator in annotators.items():
+                assessment = annotator.assess(sequence, tracks)
                 for variant in VARIANTS:
-                    selection = select_tracks(tracks, f_score, b_score, variant, args.threshold)
-                    annotation = selection_annotation(tracks, selection, human_boxes)
-                    frame_scores = score_sequence(sequence, annotation)
+                    selection = annotator.select(tracks, assessment, variant)
+                    annotation = annotator.assemble(sequence, tracks, selection, assessment)
+                    frame_scores = score_sequence(sequence, annotation.annotation_set())
                     scores[methods[temporal][variant]].append(frame_scores)
                     if variant == "sel-fail" and temporal == args.temporal[0]:
                         sel = scores[methods[temporal]["sel"]][-1]

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from vasr.baselines.blend import blend_by_distance
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
@@ -39,7 +40,7 @@ from vasr.errors import VasrError
 from vasr.geometry.boxes import box_iou
 from vasr.metrics import summarize
 from vasr.tracking.registry import build_batch_tracker, tracker_config
-from vasr.tracking.snippets import SequenceTracks, blend_by_distance, track_sequence
+from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 DIRECTIONS = ("forward", "backward", "blend")
 METRICS = ("miou", "acc50", "acc70")

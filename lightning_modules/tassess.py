@@ -17,9 +17,8 @@ from torch import Tensor
 from torchmetrics import MeanMetric
 from torchmetrics.classification import BinaryAccuracy, BinaryPrecision, BinaryRecall
 
-from vasr.selection.model import TAssessNet, Temporal
-
-DIRECTIONS = ("forward", "backward")
+from vasr.layers import Temporal
+from vasr.selection.model import TAssessNet
 
 
 def masked_mse(prediction: Tensor, target: Tensor, mask: Tensor) -> Tensor:

@@ -5,8 +5,8 @@ on the mask the variant reads its boxes from (S = S~ * W for "vg", S~ for "v" an
 frames with a target. ``visual_weight`` optionally adds the same loss on S~ for "vg" (0: the paper's loss).
 Validation compares the refined boxes with the unrefined tracker boxes on the same frames (mIoU, Acc@0.5,
 Acc@0.7, with vasr.metrics' torchmetrics, which sync across DDP processes; no rank-specific code). These
-are the offline net's boxes: keyframe adaptation (``adapt_steps``, stored with the checkpoint) happens per
-sequence at annotation time (``vasr.refinement.annotate``), not in validation."""
+are the offline net's boxes: keyframe adaptation (``adapt_*``, stored with the checkpoint) happens per
+sequence at annotation time (``vasr.pipeline``), not in validation."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from torch import Tensor
 from torchmetrics import MeanMetric
 
 from vasr.geometry.boxes import box_iou
+from vasr.layers import Temporal
 from vasr.metrics import AccuracyAtIoU, MeanIoU
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.losses import box_level_loss
 from vasr.refinement.model import Variant, VGRefineNet, at_frames
-from vasr.selection.model import Temporal
 
 # The frozen backbone stays in eval mode on purpose (vasr.refinement.visual.LiteBackbone: ImageNet batch-norm
 # statistics); Lightning 2.x warns about every module in eval mode when fit starts.
@@ -37,6 +37,9 @@ class VGRefineModule(pl.LightningModule):
         variant: "v", "vi" or "vg" ("none" has nothing to train).
         lr: Adam learning rate; weight_decay: Adam weight decay.
         visual_weight: weight of an auxiliary loss on S~ (only meaningful for "vg").
+        adapt_steps, adapt_lr, adapt_batch_size: how the net adapts to each sequence's keyframes when it
+            annotates (``vasr.refinement.adaptation``). Not used in training: they are recorded in the
+            checkpoint, where ``vasr.checkpoints.load_refiner`` reads them.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class VGRefineModule(pl.LightningModule):
         tau: float = 0.5,
         adapt_steps: int = KeyframeAdaptation.steps,
         adapt_lr: float = KeyframeAdaptation.lr,
+        adapt_batch_size: int = KeyframeAdaptation.batch_size,
         lr: float = 1e-3,
         weight_decay: float = 1e-5,
         visual_weight: float = 0.0,
@@ -73,7 +77,6 @@ class VGRefineModule(pl.LightningModule):
             variant, crop_size, context, template_context, decoder_width, pretrained, train_blocks,
             mask_head, mask_prior,
             g_channels, g_width, g_hidden, g_layers, temporal, extras, vi_alpha, vi_sigma_scale, tau,
-            adapt_steps, adapt_lr,
         )  # fmt: skip
         self.val_loss = MeanMetric()
         self.val_found = MeanMetric()

@@ -38,7 +38,8 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "tassess": _checkpoint(TAssessModule(width=4, hidden=8), folder / "tassess.ckpt"),
         "refiner": _checkpoint(
-            VGRefineModule(variant="v", crop_size=32, decoder_width=8), folder / "vgrefine.ckpt"
+            VGRefineModule(variant="v", crop_size=32, decoder_width=8, pretrained=False),
+            folder / "vgrefine.ckpt",
         ),
     }
 

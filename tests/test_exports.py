@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fixtures_layouts import HEIGHT, WIDTH, write_frames
 
-from vasr.annotations import atomic
+from vasr import atomic
 from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import (
     EXPORTERS,

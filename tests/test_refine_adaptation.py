@@ -19,10 +19,10 @@ from vasr.refinement.adaptation import (
     neighbour,
     usable_keyframes,
 )
-from vasr.refinement.annotate import refine_sequence
 from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.losses import box_level_loss
 from vasr.refinement.model import VGRefineNet
+from vasr.refinement.refine import refine_sequence
 
 FEW = KeyframeAdaptation(steps=25, lr=3e-3, batch_size=8)
 
@@ -43,6 +43,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_net(variant: str = "v") -> VGRefineNet:
+    """A small net on the ImageNet backbone: adaptation must learn something in a few steps, which random
+    backbone features do not allow."""
     torch.manual_seed(0)
     return VGRefineNet(variant, crop_size=32, decoder_width=8, g_hidden=8)
 
@@ -80,17 +82,17 @@ def test_only_keyframe_boxes_are_read(material: RefineSequence) -> None:
     garbage[~material.is_key] = np.array([1.0, 2.0, 3.0, 4.0])
     scrambled = dataclasses.replace(material, gt=garbage)
     net = tiny_net()
-    a = refine_sequence(net, material, adaptation=FEW)
-    b = refine_sequence(net, scrambled, adaptation=FEW)
+    a = refine_sequence(adapt_to_keyframes(net, material, FEW), material)
+    b = refine_sequence(adapt_to_keyframes(net, scrambled, FEW), scrambled)
     for name in ("forward", "backward"):
         np.testing.assert_array_equal(a[name], b[name])
 
 
 def test_the_same_seed_gives_the_same_boxes_and_adaptation_changes_them(material: RefineSequence) -> None:
     net = tiny_net()
-    first = refine_sequence(net, material, adaptation=FEW)
-    again = refine_sequence(net, material, adaptation=FEW)
-    plain = refine_sequence(net, material, adaptation=KeyframeAdaptation(steps=0))
+    first = refine_sequence(adapt_to_keyframes(net, material, FEW), material)
+    again = refine_sequence(adapt_to_keyframes(net, material, FEW), material)
+    plain = refine_sequence(net, material)
     valid = material.forward.valid
     np.testing.assert_array_equal(first["forward"], again["forward"])
     assert not np.allclose(first["forward"][valid], plain["forward"][valid])

@@ -9,7 +9,7 @@ import torch
 
 from vasr.geometry.masks import aggregate_rows_cols, box_mask
 from vasr.refinement.crops import crop_to_image, image_to_crop
-from vasr.refinement.geometry import NUM_EXTRAS, GModule, activate_theta
+from vasr.refinement.gmodule import NUM_EXTRAS, GModule, activate_theta
 from vasr.refinement.inference import mask_to_crop_box, refine_boxes
 from vasr.refinement.losses import aggregate_error, box_level_loss
 from vasr.refinement.model import VGRefineNet, at_frames, handmade_theta
@@ -39,7 +39,7 @@ def _batch(seed: int = 0) -> dict[str, torch.Tensor]:
 
 
 def test_the_mask_net_gives_one_mask_per_crop_in_unit_range() -> None:
-    net = MaskNet(template_size=(P // 2, P // 2), width=8)
+    net = MaskNet(template_size=(P // 2, P // 2), width=8, pretrained=False)
     batch = _batch()
     mask = net(batch["search"], batch["template"])
     assert mask.shape == (B, K, P, P)
@@ -47,7 +47,7 @@ def test_the_mask_net_gives_one_mask_per_crop_in_unit_range() -> None:
 
 
 def test_an_untrained_separable_mask_net_gives_back_the_tracked_box() -> None:
-    net = VGRefineNet("v", crop_size=P, decoder_width=8)
+    net = VGRefineNet("v", crop_size=P, decoder_width=8, pretrained=False)
     batch = _batch()
     boxes, found = net.refine(batch)
     assert bool(found.all())
@@ -67,13 +67,13 @@ def test_the_separable_mask_aggregates_to_its_row_and_column_profiles() -> None:
 
 
 def test_the_backbone_is_frozen_by_default_and_stays_in_eval_mode() -> None:
-    net = MaskNet(template_size=(16, 16), width=8).train()
+    net = MaskNet(template_size=(16, 16), width=8, pretrained=False).train()
     assert not any(p.requires_grad for p in net.backbone.parameters())
     assert not any(m.training for m in net.backbone.modules())
-    partly = MaskNet(template_size=(16, 16), width=8, train_blocks=1)
+    partly = MaskNet(template_size=(16, 16), width=8, train_blocks=1, pretrained=False)
     assert any(p.requires_grad for p in partly.backbone.blocks[-1].parameters())
     assert not any(p.requires_grad for p in partly.backbone.stem.parameters())
-    fresh = MaskNet(template_size=(16, 16), width=8)  # never told train() or eval()
+    fresh = MaskNet(template_size=(16, 16), width=8, pretrained=False)  # never told train() or eval()
     assert not any(m.training for m in fresh.backbone.modules())
     statistics = fresh.backbone.stem[1].running_mean.clone()
     fresh(torch.rand(1, 2, 3, 32, 32), torch.rand(1, 2, 3, 16, 16))
@@ -155,7 +155,7 @@ def test_frames_without_a_target_do_not_count() -> None:
 
 @pytest.mark.parametrize("variant", ["none", "v", "vi", "vg"])
 def test_every_variant_refines_the_cropped_frames(variant: str) -> None:
-    net = VGRefineNet(variant, crop_size=P, decoder_width=8, g_hidden=8)
+    net = VGRefineNet(variant, crop_size=P, decoder_width=8, g_hidden=8, pretrained=False)
     batch = _batch()
     out = net(batch)
     boxes, found = net.refine(batch, out)
@@ -177,7 +177,7 @@ def test_vi_centres_its_handmade_gaussian_on_the_blended_box() -> None:
     theta, ok = handmade_theta(prior, alpha=1.0, sigma_scale=1.0)
     assert ok.tolist() == [True, False]
     assert theta[0].tolist() == [16.0, 8.0, 16.0, 8.0, 1.0]
-    net = VGRefineNet("vi", crop_size=P, decoder_width=8)
+    net = VGRefineNet("vi", crop_size=P, decoder_width=8, pretrained=False)
     batch = _batch()
     batch["prior_crop"][1] = float("nan")
     out = net(batch)
@@ -189,7 +189,7 @@ def test_vi_centres_its_handmade_gaussian_on_the_blended_box() -> None:
 
 
 def test_the_variant_switch_only_allows_parts_the_net_has() -> None:
-    net = VGRefineNet("v", crop_size=P, decoder_width=8)
+    net = VGRefineNet("v", crop_size=P, decoder_width=8, pretrained=False)
     net.variant = "vi"
     net.variant = "none"
     with pytest.raises(ValueError, match="G-Module"):
@@ -199,15 +199,15 @@ def test_the_variant_switch_only_allows_parts_the_net_has() -> None:
 
 
 def test_crops_of_the_wrong_size_are_refused() -> None:
-    net = VGRefineNet("v", crop_size=64, decoder_width=8)
+    net = VGRefineNet("v", crop_size=64, decoder_width=8, pretrained=False)
     with pytest.raises(ValueError, match="expects"):
         net(_batch())
 
 
 def test_vi_uses_its_configured_gaussian() -> None:
     batch = _batch()
-    narrow = VGRefineNet("vi", crop_size=P, decoder_width=8, vi_alpha=1.0)
-    wide = VGRefineNet("vi", crop_size=P, decoder_width=8, vi_alpha=1.0, vi_sigma_scale=2.0)
+    narrow = VGRefineNet("vi", crop_size=P, decoder_width=8, vi_alpha=1.0, pretrained=False)
+    wide = VGRefineNet("vi", crop_size=P, decoder_width=8, vi_alpha=1.0, vi_sigma_scale=2.0, pretrained=False)
     wide.load_state_dict(narrow.state_dict())
     corner_narrow, corner_wide = narrow(batch).weight[0, 0, 0, 0], wide(batch).weight[0, 0, 0, 0]
     assert float(corner_wide) > float(corner_narrow)

@@ -160,11 +160,11 @@ def test_the_experiment_config_trains_through_lightning_cli(
 
 
 def test_a_whole_sequence_is_refined_in_both_directions(data: RefineDataModule) -> None:
-    from vasr.refinement.annotate import refine_sequence
     from vasr.refinement.model import VGRefineNet
+    from vasr.refinement.refine import refine_sequence
 
     material = data.refine_val.sequences[0]
-    net = VGRefineNet("vg", crop_size=32, decoder_width=8, g_hidden=8)
+    net = VGRefineNet("vg", crop_size=32, decoder_width=8, g_hidden=8, pretrained=False)
     refined = refine_sequence(net, material)
     for name in ("forward", "backward"):
         valid = material.direction(name).valid

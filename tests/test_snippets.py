@@ -14,10 +14,11 @@ from fake_trackers import (
     make_sequence,
 )
 
+from vasr.baselines.blend import blend_by_distance
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.sequence import Sequence
 from vasr.tracking.base import SequentialBatch
-from vasr.tracking.snippets import DirectionTracks, SequenceTracks, blend_by_distance, track_sequence
+from vasr.tracking.snippets import DirectionTracks, SequenceTracks, track_sequence
 
 OFFSET = np.array([1.5, 1.5, 0.0, 0.0])
 

@@ -121,13 +121,14 @@ def test_whole_sequences_of_any_length_get_a_score_per_frame_with_a_result(n: in
 
 
 def test_selected_annotation_keeps_keyframes_and_lists_failures() -> None:
-    from vasr.selection.annotate import select_tracks, selection_annotation
+    from vasr.pipeline import Annotator, Assessment
+    from vasr.selection.model import TAssessNet
 
     seq = _sequence(n=40)
     tracks = _tracks(seq, shift=3.0)
-    low = np.full(40, -0.5)
-    selection = select_tracks(tracks, low, low, "sel-fail")
-    annotation = selection_annotation(tracks, selection, human_boxes=seq.boxes)
+    low = Assessment(np.full(40, -0.5), np.full(40, -0.5))
+    annotator = Annotator(None, TAssessNet())
+    annotation = annotator.assemble(seq, tracks, annotator.select(tracks, low), low).annotation_set()
     keys = keyframe_indices(40, 30)
     assert annotation.keyframes.tolist() == keys.tolist()
     assert set(annotation.failures.tolist()) == set(range(40)) - set(keys.tolist())

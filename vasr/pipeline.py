@@ -1,33 +1,40 @@
-"""The whole VASR annotation of one sequence: track -> assess -> select -> (refine) -> a DenseAnnotation.
+"""VASR on one sequence, in stages: track -> assess -> select -> adapt -> refine -> assemble.
 
-This is the product path (``vasr annotate``) and the end-to-end benchmark: every stage is one call into its
-own package (``vasr.tracking``, ``vasr.selection``, ``vasr.refinement``); nothing here knows about files.
+Each stage is one call into its own package and returns one small result, so a caller that varies one stage
+(an ablation's variants, the labour curve's thresholds, a benchmark's timer) takes the outputs of the others
+instead of chaining the stages again. ``Annotator.annotate`` runs them all; ``vasr annotate``, every
+ablation driver and the benchmarks go through these methods. Nothing here knows about files.
 
-* Tracking: forward from each keyframe and backward from the next (``track_sequence``), or tracks given by
-  the caller (the track cache, precomputed results).
-* Selection (paper section 3.3, "Sel-fail"): per frame the direction with the higher T-Assess score; where
-  both scores are below ``threshold`` the frame is flagged for a human. A flagged frame keeps its best guess
+* **track**: forward from each keyframe and backward from the next (``vasr.tracking.snippets``), or tracks
+  given by the caller (the track cache, precomputed results).
+* **assess**: T-Assess scores of both directions (``vasr.selection.assess``).
+* **select** (paper section 3.3): per frame the direction with the higher score; with "sel-fail", frames
+  where both scores are below ``threshold`` are flagged for a human. A flagged frame keeps its best guess
   (the higher-scored box) so an annotation tool can show something to correct.
-* Refinement (optional): the kept box is replaced by the refiner's box of the same direction (VG-Refine, or a
-  variant), after the refiner's MaskNet adapted to the sequence's keyframes (``refiner.adaptation``).
-* Keyframes keep exactly the human boxes; their quality is NaN (nothing to assess).
+* **adapt**: a copy of the refiner's MaskNet fine-tuned on the sequence's keyframes
+  (``vasr.refinement.adaptation``); the refiner itself is never changed.
+* **refine**: the kept box of each frame refined by the (adapted) refiner, in its kept direction only.
+* **assemble**: the DenseAnnotation. This is the one place where keyframe rows get the human's boxes (NaN
+  where the human saw no target): tracks need not repeat them (precomputed results do not).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from vasr.annotations.dense import NO_DIRECTION, DenseAnnotation
+from vasr.annotations.dense import DenseAnnotation
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.sequence import Sequence
-from vasr.refinement.annotate import kept_refined_boxes, refine_sequence
+from vasr.directions import BACKWARD, FORWARD, NO_DIRECTION
+from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.model import VGRefineNet
-from vasr.selection.annotate import select_tracks
+from vasr.refinement.refine import refine_kept
 from vasr.selection.assess import assess_sequence
 from vasr.selection.model import TAssessNet
+from vasr.selection.select import Selection, Variant, select_tracks
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
@@ -49,54 +56,144 @@ def frame_names(sequence: Sequence) -> list[str]:
     return [str(p).replace("\\", "/").rsplit("/", 1)[-1] for p in paths]
 
 
+def human_boxes(sequence: Sequence, keyframes: np.ndarray) -> np.ndarray:
+    """``(K, 4)`` the human's boxes of ``keyframes``, NaN where the human saw no target."""
+    keys = np.asarray(keyframes, dtype=np.int64)
+    return np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """T-Assess scores ``(N,)`` of both directions (NaN where a direction has no result)."""
+
+    forward: np.ndarray
+    backward: np.ndarray
+
+    def of(self, direction: np.ndarray) -> np.ndarray:
+        """The score of the direction kept at each frame; NaN where none was kept."""
+        direction = np.asarray(direction)
+        return np.where(
+            direction == FORWARD, self.forward, np.where(direction == BACKWARD, self.backward, np.nan)
+        )
+
+
 @dataclass
 class Annotator:
-    """Tracker + trained T-Assess Net (+ optional refiner) -> dense annotations.
+    """Tracker + trained T-Assess Net (+ optional refiner) -> dense annotations, stage by stage.
 
     Args:
-        tracker: the batch tracker of the preliminary annotations.
+        tracker: the batch tracker of the preliminary annotations (None when tracks are always given).
         assessor: a trained T-Assess Net.
         refiner: a trained VGRefineNet (its ``variant`` decides V/VI/VG); None: no refinement.
+        adaptation: how a copy of the refiner adapts to each sequence's keyframes (``steps=0``: not at all).
         threshold: failure threshold on the scores (0: f(IoU) = 0 at IoU 0.5, the paper's choice).
+        variant: the selection rule (``vasr.selection.select``; "sel-fail" is VASR's).
         response_size: side of the response maps T-Assess and the G-Module read.
     """
 
-    tracker: BatchTracker
+    tracker: BatchTracker | None
     assessor: TAssessNet
     refiner: VGRefineNet | None = None
+    adaptation: KeyframeAdaptation = field(default_factory=KeyframeAdaptation)
     threshold: float = 0.0
+    variant: Variant = "sel-fail"
     response_size: int = 19
 
-    def track(self, sequence: Sequence, keyframes: np.ndarray, progress: bool = False) -> SequenceTracks:
-        return track_sequence(sequence, self.tracker, keyframes, progress=progress)
+    def track(
+        self, sequence: Sequence, keyframes: np.ndarray | None = None, progress: bool = False
+    ) -> SequenceTracks:
+        """Forward and backward tracks between ``keyframes`` (default: the sequence's own, see
+        :func:`keyframes_of`)."""
+        if self.tracker is None:
+            raise ValueError("this Annotator has no tracker: pass the tracks in")
+        keys = keyframes_of(sequence) if keyframes is None else keyframes
+        return track_sequence(sequence, self.tracker, keys, progress=progress)
 
-    def annotate(self, sequence: Sequence, tracks: SequenceTracks) -> DenseAnnotation:
-        """The dense annotation of ``sequence`` from its tracks (see the module docstring)."""
+    def assess(self, sequence: Sequence, tracks: SequenceTracks) -> Assessment:
         if len(tracks) != len(sequence):
             raise ValueError(f"{sequence.name}: {len(tracks)} tracked frames for {len(sequence)} frames")
         forward, backward = assess_sequence(
             self.assessor, tracks, sequence.image_size, response_size=self.response_size
         )
-        selection = select_tracks(tracks, forward, backward, "sel-fail", self.threshold)
-        direction = selection.direction.astype(np.int8)
-        boxes = selection.boxes.copy()
-        if self.refiner is not None and self.refiner.variant != "none":
-            material = RefineSequence.from_tracks(sequence, tracks, self.response_size)
-            boxes = kept_refined_boxes(refine_sequence(self.refiner, material), direction, boxes)
+        return Assessment(forward, backward)
+
+    def select(
+        self,
+        tracks: SequenceTracks,
+        assessment: Assessment,
+        variant: Variant | None = None,
+        threshold: float | None = None,
+    ) -> Selection:
+        """The kept direction per frame and the failure frames (this Annotator's rule unless told)."""
+        return select_tracks(
+            tracks,
+            assessment.forward,
+            assessment.backward,
+            self.variant if variant is None else variant,
+            self.threshold if threshold is None else threshold,
+        )
+
+    def material(self, sequence: Sequence, tracks: SequenceTracks) -> RefineSequence:
+        """What adaptation and refinement read: the tracks' geometry and the keyframes' boxes."""
+        return RefineSequence.from_tracks(sequence, tracks, self.response_size)
+
+    def adapt(
+        self,
+        material: RefineSequence,
+        net: VGRefineNet | None = None,
+        adaptation: KeyframeAdaptation | None = None,
+    ) -> VGRefineNet:
+        """A copy of ``net`` (default: the refiner) adapted to the sequence's keyframes; the net itself when
+        there is nothing to adapt."""
+        net = self.refiner if net is None else net
+        if net is None:
+            raise ValueError("this Annotator has no refiner to adapt")
+        return adapt_to_keyframes(net, material, self.adaptation if adaptation is None else adaptation)
+
+    def refine(self, material: RefineSequence, selection: Selection, net: VGRefineNet) -> np.ndarray:
+        """``(N, 4)`` boxes: the kept box of every frame refined by ``net`` in its kept direction; frames
+        without a kept direction keep the selection's box (none)."""
+        refined = refine_kept(net, material, selection.direction)
+        kept = selection.direction >= 0
+        return np.where(kept[:, None], refined, selection.boxes)
+
+    def assemble(
+        self,
+        sequence: Sequence,
+        tracks: SequenceTracks,
+        selection: Selection,
+        assessment: Assessment,
+        boxes: np.ndarray | None = None,
+    ) -> DenseAnnotation:
+        """The DenseAnnotation of ``boxes`` (default: the selection's): keyframes hold the human boxes, no
+        direction, no score, and are never failures."""
         keys = np.asarray(tracks.keyframes, dtype=np.int64)
-        human = np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan)
-        boxes[keys] = human
+        out = np.array(selection.boxes if boxes is None else boxes, dtype=np.float64)
+        out[keys] = human_boxes(sequence, keys)
+        direction = selection.direction.astype(np.int8)
         direction[keys] = NO_DIRECTION
-        quality = np.where(direction == 0, forward, np.where(direction == 1, backward, np.nan))
         failure = selection.failure.copy()
         failure[keys] = False
         return DenseAnnotation(
             name=sequence.name,
-            boxes=boxes,
+            boxes=out,
             keyframes=keys,
             failure=failure,
-            quality=quality,
+            quality=assessment.of(direction),
             direction=direction,
             image_size=sequence.image_size,
             frame_names=frame_names(sequence),
         )
+
+    def annotate(
+        self, sequence: Sequence, tracks: SequenceTracks | None = None, progress: bool = False
+    ) -> DenseAnnotation:
+        """Every stage in order (tracking unless ``tracks`` are given)."""
+        tracks = self.track(sequence, progress=progress) if tracks is None else tracks
+        assessment = self.assess(sequence, tracks)
+        selection = self.select(tracks, assessment)
+        boxes = None
+        if self.refiner is not None and self.refiner.variant != "none":
+            material = self.material(sequence, tracks)
+            boxes = self.refine(material, selection, self.adapt(material))
+        return self.assemble(sequence, tracks, selection, assessment, boxes)

@@ -6,37 +6,14 @@ percentages only in the Markdown and the printout."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
 
-from vasr.annotations.atomic import atomic_output, atomic_write_text
-from vasr.cli.tables import render_table
+from vasr.atomic import atomic_output, atomic_write_text
+from vasr.tables import csv_text, render_table
 
 COLUMNS = ["method", "miou", "acc50", "acc70", "auc", "evaluated", "failure_rate", "labour_saved"]
-PERCENT = {"acc50", "acc70", "failure_rate", "labour_saved"}
-
-
-def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """``rows`` as CSV with a header of ``columns`` (other keys ignored), ``\n`` line ends."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    def cell(key: str, value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:.1%}" if key in PERCENT else f"{value:.3f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(c, row.get(c, "")) for c in columns) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 def bar_chart(rows: list[dict[str, Any]], path: Path, title: str) -> None:
@@ -69,7 +46,8 @@ def write_report(
     columns = [c for c in COLUMNS if any(c in r for r in rows)]
     print(render_table(rows, columns))
     atomic_write_text(out / "table.csv", csv_text(rows, columns))
-    atomic_write_text(out / "table.md", f"### {title}\n\n" + markdown_table(rows, columns))
+    markdown = render_table(rows, columns, markdown=True)
+    atomic_write_text(out / "table.md", f"### {title}\n\n{markdown}\n")
     atomic_write_text(
         out / "table.json", json.dumps({"title": title, "table": rows, **(extra or {})}, indent=2) + "\n"
     )

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FORWARD, BACKWARD, NO_DIRECTION = 0, 1, -1
-DIRECTION_NAMES = {FORWARD: "forward", BACKWARD: "backward", NO_DIRECTION: "none"}
+from vasr.annotations.result_dir import AnnotationSet
+from vasr.directions import DIRECTION_NAMES
 
 
 @dataclass
@@ -88,6 +88,10 @@ class DenseAnnotation:
     def review_frames(self) -> np.ndarray:
         """Sorted 0-based indices of the frames flagged for review: the reviewer's to-do list."""
         return np.flatnonzero(self.failure)
+
+    def annotation_set(self) -> AnnotationSet:
+        """The boxes, keyframes and failure frames, as ``vasr evaluate`` scores them."""
+        return AnnotationSet(self.boxes.copy(), self.keyframes.copy(), self.review_frames)
 
     @property
     def labour_saved(self) -> float:

@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from vasr.annotations.atomic import atomic_write_text
-from vasr.annotations.dense import DIRECTION_NAMES, DenseAnnotation
+from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
+from vasr.atomic import atomic_write_text
+from vasr.directions import DIRECTION_NAMES
 
 JSON_FORMAT_VERSION = 1
 _ZERO_BOX = "0,0,0,0"

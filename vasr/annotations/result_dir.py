@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vasr.annotations.atomic import atomic_write_text as _atomic_write
-from vasr.data.readers.box_text import read_boxes
+from vasr.atomic import atomic_write_text as _atomic_write
+from vasr.data.readers.box_text import read_boxes, read_index_list
 from vasr.errors import AnnotationFormatError
 
 
@@ -47,23 +47,6 @@ def _format_boxes(boxes_0based: np.ndarray) -> str:
 
 def _format_indices(indices: np.ndarray) -> str:
     return "".join(f"{int(i)}\n" for i in np.asarray(indices).reshape(-1))
-
-
-def read_index_list(path: Path, upper: int) -> np.ndarray:
-    """Sorted unique 0-based frame indices, one per line; each must lie in ``[0, upper)``."""
-    indices: list[int] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            index = int(text)
-        except ValueError:
-            raise AnnotationFormatError(path, f"expected a frame index, got {text!r}", line=number) from None
-        if not 0 <= index < upper:
-            raise AnnotationFormatError(path, f"frame {index} outside 0..{upper - 1}", line=number)
-        indices.append(index)
-    return np.unique(np.asarray(indices, dtype=np.int64))
 
 
 def write_annotation_set(directory: str | Path, name: str, annotation: AnnotationSet) -> Path:

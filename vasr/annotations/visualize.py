@@ -22,8 +22,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from vasr.annotations.atomic import atomic_output
-from vasr.annotations.dense import BACKWARD, FORWARD, NO_DIRECTION, DenseAnnotation
+from vasr.annotations.dense import DenseAnnotation
+from vasr.atomic import atomic_output
+from vasr.directions import BACKWARD, FORWARD, NO_DIRECTION
 
 FrameGetter = Callable[[int], np.ndarray]
 

@@ -29,19 +29,34 @@ def wandb_logged_in() -> bool:
         return False
 
 
-def cli(args: Sequence[str] | None = None, run: bool = True) -> LightningCLI:
-    """Build (and by default run) the LightningCLI; ``args`` replaces ``sys.argv`` (tests use it).
+# Settings the refiner's data module and its net must agree on (the crops the data cuts are what the net
+# reads): set once, on the data, and linked into the model.
+LINKED_DATA_TO_MODEL = ("crop_size", "context", "template_context")
+
+
+class VasrCLI(LightningCLI):
+    """LightningCLI with the data -> model links of :data:`LINKED_DATA_TO_MODEL` (a link whose data module
+    lacks the setting, T-Assess's, is skipped)."""
+
+    def add_arguments_to_parser(self, parser) -> None:  # noqa: ANN001 - jsonargparse's LightningArgumentParser
+        for key in LINKED_DATA_TO_MODEL:
+            parser.link_arguments(f"data.init_args.{key}", f"model.init_args.{key}", apply_on="parse")
+
+
+def cli(args: Sequence[str] | dict | None = None, run: bool = True) -> LightningCLI:
+    """Build (and by default run) the LightningCLI; ``args`` replaces ``sys.argv`` (a list of arguments, or
+    a config as a dict: the ablation drivers build their modules from ``experiments/*.yaml`` that way).
 
     W&B runs are offline (``wandb sync`` uploads them later) unless the user has logged in or has set
     ``WANDB_MODE`` themselves: a training run never needs the network by surprise."""
     if not wandb_logged_in():
         os.environ.setdefault("WANDB_MODE", "offline")
-    return LightningCLI(
+    return VasrCLI(
         pl.LightningModule,
         pl.LightningDataModule,
         subclass_mode_model=True,
         subclass_mode_data=True,
-        args=None if args is None else list(args),
+        args=None if args is None else args if isinstance(args, dict) else list(args),
         run=run,
         save_config_kwargs={"overwrite": True},
         parser_kwargs={"description": __doc__},

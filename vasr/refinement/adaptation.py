@@ -1,30 +1,27 @@
-"""Keyframe adaptation: before refining a sequence, fine-tune the MaskNet on that sequence's human keyframes.
+"""Keyframe adaptation: before refining a sequence, fine-tune a copy of the MaskNet on its human keyframes.
 
-Why: a MaskNet trained offline on the little data this project has learns its training objects rather than
-objects in general. Measured on the real clips (V model, 1500 batches on one half only:
-``ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 --also-train``):
-it refines the boxes of its own clips from 0.732 to 0.838 mIoU, and those of the other half from 0.830 down
-to 0.646. The human keyframes of the sequence being annotated show the very object, drawn by the very
-annotator, so a copy of the net learns from them what a good box of *this* target is: crops around jittered
-keyframe boxes (as if a tracker had returned them) must give back the human box, with eq. 5, the loss of
-offline training.
+Why: a MaskNet trained offline on little data learns its training objects rather than objects in general
+(``ablations/refine_diagnostics.py --also-train`` shows it on the real clips). The human keyframes of the
+sequence being annotated show the very object, drawn by the very annotator, so a copy of the net learns from
+them what a good box of *this* target is: crops around jittered keyframe boxes (as if a tracker had returned
+them) must give back the human box, with eq. 5, the loss of offline training.
 
 * Only keyframe boxes are read (``RefineSequence.is_key``), which is what annotation has.
 * Each example's template is a *neighbouring* keyframe's (its own would show the answer), as at inference,
   where a frame's template is its start keyframe, up to one keyframe interval away.
 * Only the MaskNet adapts. The G-Module reads tracking geometry, and keyframes have none.
-* Every step draws fresh jitter. (A first version drew a fixed pool of crops once and overfitted the clips
-  with few keyframes; that version is not kept, so its figures are not quoted.)
+* Every step draws fresh jitter: a fixed pool of crops overfits clips with few keyframes.
 * The net handed in is never changed: a copy adapts, and is dropped after its sequence.
 
-A sequence with no usable keyframe box (none visible) is refined by the net as it is.
+A sequence with no usable keyframe box (none visible) is refined by the net as it is. This is a step of the
+pipeline (``vasr.pipeline.Annotator.adapt``), not a property of the net: its settings travel beside the net
+(``vasr.checkpoints.load_refiner`` reads them from a checkpoint).
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,9 +30,7 @@ from torch import Tensor
 from vasr.refinement.crops import context_regions, crop_frame, image_to_crop, template_crop
 from vasr.refinement.dataset import RefineSequence, jitter_boxes
 from vasr.refinement.losses import box_level_loss
-
-if TYPE_CHECKING:
-    from vasr.refinement.model import VGRefineNet
+from vasr.refinement.model import VGRefineNet
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class KeyframeAdaptation:
         lr: its learning rate.
         batch_size: jittered keyframe crops per step.
         shift, scale: the jitter of the keyframe boxes (centre by N(0, shift * size), each side by
-            exp(N(0, scale))); 0.1 and 0.1 are about the dcf tracker's own errors on the real clips.
+            exp(N(0, scale))), about the size of a good tracker's own errors.
         seed: the jitter and the batches are drawn from this seed (same input, same result).
     """
 

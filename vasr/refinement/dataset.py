@@ -21,7 +21,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from vasr.baselines.blend import blend_by_distance
 from vasr.data.sequence import Sequence
+from vasr.directions import DIRECTIONS
 from vasr.refinement.crops import (
     context_regions,
     crop_frame,
@@ -29,12 +31,10 @@ from vasr.refinement.crops import (
     template_crop,
     template_size,
 )
-from vasr.refinement.geometry import extra_features
+from vasr.refinement.gmodule import extra_features
 from vasr.selection.inputs import DirectionInputs, direction_inputs, normalised_corners
 from vasr.selection.windows import window_index, window_starts
-from vasr.tracking.snippets import SequenceTracks, blend_by_distance
-
-DIRECTIONS = ("forward", "backward")
+from vasr.tracking.snippets import SequenceTracks
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,8 @@ class RefineWindows(Dataset):
         augment: photometric augmentation in training.
         require_target: keep only windows with a target frame (training, validation); False keeps every
             window with a tracked box (annotation, where the ground truth is unknown).
+        crop_frames: ``{direction: (N,) bool}``, for annotation: crop exactly these frames (tracked ones)
+            of each window, and keep only the windows that have one; ``frames`` is then ignored.
 
     Items are dicts of tensors (see ``vasr.refinement.model`` for the keys the net reads), plus
     ``tracked (L, 4)`` (the unjittered tracker boxes), ``gt (L, 4)``, ``gt_crop (L, 4)`` and
@@ -164,6 +166,7 @@ class RefineWindows(Dataset):
         jitter_prob: float = 0.0,
         augment: bool = True,
         require_target: bool = True,
+        crop_frames: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.sequences = sequences
         self.length, self.frames = length, frames
@@ -174,12 +177,17 @@ class RefineWindows(Dataset):
         self.jitter = (jitter_shift, jitter_scale, jitter_prob)
         self.augment = augment
         self._augmentation = None
+        self.crop_frames = crop_frames
+        if crop_frames is not None and len(sequences) != 1:
+            raise ValueError("crop_frames names the frames of one sequence")
         self.entries: list[tuple[int, int, int]] = []
         for s, item in enumerate(sequences):
             starts = window_starts(len(item), length, stride)
             index, real = window_index(len(item), starts, length)
             for d, name in enumerate(DIRECTIONS):
                 usable = self._targets(item, name) if require_target else item.direction(name).valid
+                if crop_frames is not None:
+                    usable = usable & np.asarray(crop_frames[name], bool)
                 has = usable[index] & real
                 self.entries += [
                     (s, d, int(start)) for start, keep in zip(starts, has.any(1), strict=True) if keep
@@ -204,7 +212,8 @@ class RefineWindows(Dataset):
             return candidates[picks]
         order = torch.randperm(len(candidates), generator=generator).numpy()
         if len(candidates) < k:
-            order = np.concatenate([order, torch.randint(len(candidates), (k - len(candidates),)).numpy()])
+            extra = torch.randint(len(candidates), (k - len(candidates),), generator=generator)
+            order = np.concatenate([order, extra.numpy()])
         return np.sort(candidates[order[:k]])
 
     def _augment(self, crops: Tensor) -> Tensor:
@@ -243,7 +252,10 @@ class RefineWindows(Dataset):
             torch.full((self.length,), float(d), dtype=torch.float64),
             self.size,
         )
-        chosen = self._choose(target, generator)
+        if self.crop_frames is None:
+            chosen = self._choose(target, generator)
+        else:
+            chosen = np.flatnonzero(valid & self.crop_frames[name][index])
         search, template = self._crops(item, index[chosen], regions[chosen], geo.start[index[chosen]])
         if self.train and self.augment:
             search, template = self._augment(search), self._augment(template)

@@ -4,9 +4,9 @@
 * ``"v"`` (V-Refine): the visual mask S~ alone: ``S = S~``.
 * ``"vi"`` (VI-Refine): S~ weighted by a *hand-made* geometric prior instead of the G-Module:
   ``S = S~ * W(theta_VI)`` with eq. 1's Gaussian centred on the distance-blended forward/backward box of the
-  frame (``vasr.tracking.snippets.blend_by_distance``: in snippet (a, b) frame i takes (b - i) / (b - a) of
-  the forward box and the rest of the backward box; NOTES section 1: the natural hand-made geometric model,
-  after Kuznetsova et al.'s visual interpolation), with ``sigma = vi_sigma_scale * (w, h)`` of that box and
+  frame (``vasr.baselines.blend.blend_by_distance``: in snippet (a, b) frame i takes (b - i) / (b - a) of
+  the forward box and the rest of the backward box: the natural hand-made geometric model, after
+  Kuznetsova et al.'s visual interpolation), with ``sigma = vi_sigma_scale * (w, h)`` of that box and
   ``alpha = vi_alpha`` (1: W is 0.78 on the blended box's edges, 0.37 one box width from its centre). Where
   the blend has no box W is 1 (pure V). VI has no parameters of its own: it reuses a V model's MaskNet.
 * ``"vg"`` (VG-Refine): ``S = S~ * W(theta)`` with theta from the learned G-Module (eq. 1).
@@ -25,12 +25,11 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.layers import Temporal
 from vasr.refinement.crops import template_size
-from vasr.refinement.geometry import GModule, weight_maps
+from vasr.refinement.gmodule import GModule, weight_maps
 from vasr.refinement.inference import DEFAULT_TAU, refine_boxes
 from vasr.refinement.visual import MaskNet
-from vasr.selection.model import Temporal
 
 Variant = Literal["none", "v", "vi", "vg"]
 VARIANTS: tuple[str, ...] = ("none", "v", "vi", "vg")
@@ -74,11 +73,12 @@ class VGRefineNet(nn.Module):
         decoder_width, pretrained, train_blocks, mask_head, mask_prior: the MaskNet
             (``vasr.refinement.visual``).
         g_channels, g_width, g_hidden, g_layers, temporal, extras: the G-Module
-            (``vasr.refinement.geometry``).
+            (``vasr.refinement.gmodule``).
         vi_alpha, vi_sigma_scale: VI-Refine's hand-made Gaussian.
         tau: inference threshold on the aggregates.
-        adapt_steps, adapt_lr: keyframe adaptation of the MaskNet before each sequence is refined
-            (``vasr.refinement.adaptation``; 0 steps: none). Kept with the net, so a checkpoint carries it.
+
+    How a copy of the MaskNet adapts to a sequence's keyframes before refining it is not the net's business:
+    that is a step of the pipeline (``vasr.refinement.adaptation``), with its settings beside the net.
     """
 
     def __init__(
@@ -101,8 +101,6 @@ class VGRefineNet(nn.Module):
         vi_alpha: float = 1.0,
         vi_sigma_scale: float = 1.0,
         tau: float = DEFAULT_TAU,
-        adapt_steps: int = KeyframeAdaptation.steps,
-        adapt_lr: float = KeyframeAdaptation.lr,
     ) -> None:
         super().__init__()
         if variant not in VARIANTS:
@@ -120,7 +118,6 @@ class VGRefineNet(nn.Module):
         if variant == "vg":
             self.g_module = GModule(g_channels, g_width, g_hidden, g_layers, temporal, extras)
         self._variant = variant
-        self.adaptation = KeyframeAdaptation(steps=int(adapt_steps), lr=float(adapt_lr))
 
     @property
     def variant(self) -> str:

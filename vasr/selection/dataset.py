@@ -14,11 +14,10 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from vasr.data.sequence import Sequence
+from vasr.directions import DIRECTIONS
 from vasr.selection.inputs import DirectionInputs, direction_inputs, quality_targets
 from vasr.selection.windows import window_index, window_starts
 from vasr.tracking.snippets import SequenceTracks
-
-DIRECTIONS = ("forward", "backward")
 
 
 @dataclass(frozen=True)

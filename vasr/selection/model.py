@@ -7,10 +7,9 @@ FC-vs-LSTM ablation) and a final linear layer give one score per frame, trained 
 
 Forward and backward results get separate nets (F-Net and B-Net). The B-Net reads its window in backward
 tracking order (time reversed), so both LSTMs see the frames in the order their tracker produced them, and
-each frame's score depends on the frames its tracker had already gone through. The layout follows NOTES
-(the authors' LTMU): conv 3x3 1->w, max-pool 3/2, conv 3x3 w->2w, conv 1x1 2w->c, global average pool;
-three 64-unit LSTM layers. LTMU's w = 32 costs 2.6x the time of our default w = 16 on a CPU (the encoder
-runs on every frame of every window) for a map of 19x19 numbers; ``width=32`` restores it."""
+each frame's score depends on the frames its tracker had already gone through. The layout follows the
+authors' earlier LTMU tracker (``vasr.layers``); its encoder width w = 32 is ``width=32``, our default 16 is
+cheaper on a CPU since the encoder runs on every frame of every window."""
 
 from __future__ import annotations
 
@@ -19,54 +18,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-Temporal = Literal["lstm", "fc"]
-
-
-class ResponseEncoder(nn.Module):
-    """Response map ``(..., S, S)`` -> ``(..., c)``: the map's shape (one peak, several, flat) in c."""
-
-    def __init__(self, channels: int = 8, width: int = 16) -> None:
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, width, 3, padding=1),
-            nn.ReLU(inplace=True),
-            nn.MaxPool2d(3, stride=2, padding=1),
-            nn.Conv2d(width, 2 * width, 3, padding=1),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(2 * width, channels, 1),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),
-        )
-        self.channels = channels
-
-    def forward(self, maps: Tensor) -> Tensor:
-        lead = maps.shape[:-2]
-        out = self.net(maps.reshape(-1, 1, *maps.shape[-2:]))
-        return out.reshape(*lead, self.channels)
-
-
-class SequencePredictor(nn.Module):
-    """``(B, L, d)`` per-frame features -> ``(B, L)`` scores, with temporal context (LSTM) or without (FC)."""
-
-    def __init__(
-        self, in_features: int, hidden: int = 64, layers: int = 3, temporal: Temporal = "lstm"
-    ) -> None:
-        super().__init__()
-        self.temporal = temporal
-        if temporal == "lstm":
-            self.body: nn.Module = nn.LSTM(in_features, hidden, num_layers=layers, batch_first=True)
-        elif temporal == "fc":
-            blocks: list[nn.Module] = []
-            for i in range(layers):
-                blocks += [nn.Linear(in_features if i == 0 else hidden, hidden), nn.ReLU(inplace=True)]
-            self.body = nn.Sequential(*blocks)
-        else:
-            raise ValueError(f"temporal must be 'lstm' or 'fc', got {temporal!r}")
-        self.head = nn.Linear(hidden, 1)
-
-    def forward(self, features: Tensor) -> Tensor:
-        hidden = self.body(features)[0] if self.temporal == "lstm" else self.body(features)
-        return self.head(hidden).squeeze(-1)
+from vasr.layers import ResponseEncoder, SequencePredictor, Temporal
 
 
 class DirectionAssessor(nn.Module):

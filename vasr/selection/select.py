@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from vasr.tracking.snippets import SequenceTracks
+
 Variant = Literal["fwd", "bwd", "sel", "sel-fail"]
 VARIANTS: tuple[str, ...] = ("fwd", "bwd", "sel", "sel-fail")
 
@@ -70,3 +72,26 @@ def select_directions(
         if is_keyframe is not None:
             failure &= ~np.asarray(is_keyframe, bool)
     return Selection(boxes, direction, score, failure)
+
+
+def select_tracks(
+    tracks: SequenceTracks,
+    forward_scores: np.ndarray,
+    backward_scores: np.ndarray,
+    variant: Variant = "sel-fail",
+    threshold: float = 0.0,
+) -> Selection:
+    """`select_directions` over a tracked sequence; keyframes are never failures."""
+    is_keyframe = np.zeros(len(tracks), bool)
+    is_keyframe[np.asarray(tracks.keyframes, dtype=np.int64)] = True
+    return select_directions(
+        tracks.forward.boxes,
+        tracks.backward.boxes,
+        forward_scores,
+        backward_scores,
+        tracks.forward.valid,
+        tracks.backward.valid,
+        variant=variant,
+        threshold=threshold,
+        is_keyframe=is_keyframe,
+    )

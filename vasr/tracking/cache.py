@@ -31,26 +31,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
+from vasr.atomic import atomic_write
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.sequence import Sequence
+from vasr.directions import DIRECTIONS
 from vasr.errors import VasrError
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.registry import tracker_config
 from vasr.tracking.snippets import DirectionTracks, SequenceTracks, track_sequence
 
 FORMAT_VERSION = 1
-DIRECTIONS = ("forward", "backward")
 
 
 class TrackCacheError(VasrError):
@@ -93,37 +91,6 @@ def sequence_fingerprint(sequence: Sequence, keyframes: np.ndarray) -> str:
 def _file_name(name: str) -> str:
     """A sequence name as one safe file name (path separators and '%' percent-encoded)."""
     return name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C") + ".npz"
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # not possible on every platform (Windows); the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Create or replace ``path`` with what ``write`` writes into a binary handle, atomically: a temporary
-    file in the same directory (same file system, so the rename is atomic), fsynced before the rename, so a
-    crash or kill leaves the old file or the new one, never a truncated one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
 
 
 def write_entry(path: Path, tracks: SequenceTracks, fingerprint: str) -> None:

@@ -35,13 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from vasr.annotations.result_dir import read_index_list
-from vasr.data.readers.box_text import parse_numbers, read_text_lines, split_fields
+from vasr.atomic import atomic_write
+from vasr.data.readers.box_text import parse_numbers, read_index_list, read_text_lines, split_fields
+from vasr.directions import DIRECTIONS
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
-from vasr.tracking.cache import atomic_write
 from vasr.tracking.snippets import DirectionTracks, SequenceTracks
 
-DIRECTIONS = ("forward", "backward")
 _NO_RESULT = {"", "nan", "NaN", "NAN"}
 
 

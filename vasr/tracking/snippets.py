@@ -34,13 +34,11 @@ from tqdm import tqdm
 
 from vasr.data.keyframes import snippets
 from vasr.data.sequence import Sequence
+from vasr.directions import BACKWARD, FORWARD, STEP
 from vasr.tracking.base import BatchTracker, TrackerInputError, check_init_box
 from vasr.tracking.registry import tracker_config
 
 DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
-
-FORWARD, BACKWARD = 1, -1
-
 
 @dataclass(frozen=True)
 class DirectionTracks:
@@ -96,7 +94,7 @@ class _Track:
 
     def frame_at(self, step: int) -> int:
         """Frame index the track reads at ``step`` (0-based step after initialisation)."""
-        return self.start + self.direction * (step + 1)
+        return self.start + STEP[self.direction] * (step + 1)
 
 
 def _usable_start(sequence: Sequence, index: int) -> bool:
@@ -110,9 +108,11 @@ def _usable_start(sequence: Sequence, index: int) -> bool:
     return x < width and y < height and x + w > 0 and y + h > 0
 
 
-def plan_tracks(sequence: Sequence, keyframes: np.ndarray) -> list[_Track]:
+def plan_tracks(
+    sequence: Sequence, keyframes: np.ndarray, directions: tuple[int, ...] = (FORWARD, BACKWARD)
+) -> list[_Track]:
     """The tracks needed for ``sequence``: two per snippet (one each way), the tail and head, minus the ones
-    that would start on an unusable keyframe or give no frame."""
+    that would start on an unusable keyframe or give no frame (and those of a direction not asked for)."""
     n = len(sequence)
     keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
     if keys.size == 0:
@@ -128,7 +128,7 @@ def plan_tracks(sequence: Sequence, keyframes: np.ndarray) -> list[_Track]:
         _Track(int(keys[-1]), FORWARD, n - 1 - int(keys[-1])),
         _Track(int(keys[0]), BACKWARD, int(keys[0])),
     ]
-    return [t for t in tracks if t.length > 0 and usable[t.start]]
+    return [t for t in tracks if t.length > 0 and usable[t.start] and t.direction in directions]
 
 
 class _FrameCache:
@@ -180,14 +180,16 @@ def track_sequence(
     progress: bool = False,
     *,
     frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
+    directions: tuple[int, ...] = (FORWARD, BACKWARD),
 ) -> SequenceTracks:
     """Track every snippet of ``sequence`` forward and backward with ``tracker`` (see the module policies).
 
     ``frame_cache_bytes`` bounds the decoded frames kept between steps; 0 decodes every frame at each step
-    that needs it (still once per step)."""
+    that needs it (still once per step). ``directions=(FORWARD,)`` runs the forward tracks only (what an
+    online annotation tool does; the backward results stay invalid)."""
     n = len(sequence)
     keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
-    tracks = plan_tracks(sequence, keys)
+    tracks = plan_tracks(sequence, keys, directions)
     size = int(tracker.response_size) if tracker.provides_response else None
     results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
     for result in results.values():
@@ -265,26 +267,3 @@ def _run_group(
                 result.responses[index] = maps[row]
         bar.update(len(group))
     return seconds
-
-
-def blend_by_distance(tracks: SequenceTracks) -> np.ndarray:
-    """(N, 4) boxes: forward and backward blended linearly by the distance to the snippet's two keyframes.
-
-    TrackingNet's recipe for its forward/backward runs (and the natural hand-made geometric model for
-    VI-Refine, NOTES section 1): in snippet ``(a, b)`` frame ``i`` gets ``(b - i) / (b - a)`` of the forward
-    box (trusted near its start ``a``) and ``(i - a) / (b - a)`` of the backward box. Where only one direction
-    is valid (tails, invisible keyframes) that one is used; where neither is, NaN."""
-    n = len(tracks)
-    keys = np.asarray(tracks.keyframes, dtype=np.int64)
-    frames = np.arange(n)
-    right = np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)
-    left = np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)
-    a, b = keys[left].astype(np.float64), keys[right].astype(np.float64)
-    span = b - a
-    weight_forward = np.where(span > 0, (b - frames) / np.where(span > 0, span, 1.0), 0.5)
-    fwd, bwd = tracks.forward, tracks.backward
-    blended = weight_forward[:, None] * fwd.boxes + (1.0 - weight_forward[:, None]) * bwd.boxes
-    blended = np.where((fwd.valid & ~bwd.valid)[:, None], fwd.boxes, blended)
-    blended = np.where((bwd.valid & ~fwd.valid)[:, None], bwd.boxes, blended)
-    blended[~(fwd.valid | bwd.valid)] = np.nan
-    return blended

@@ -10,28 +10,25 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
-from vasr.annotations.atomic import atomic_write_text
 from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import EXPORTERS, export
+from vasr.atomic import atomic_write_text
+from vasr.checkpoints import load_assessor, load_refiner
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
-from vasr.cli.tables import render_table
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
 from vasr.pipeline import Annotator, keyframes_of
+from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.tables import render_table
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import TRACKERS, build_batch_tracker
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
 DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
-
-
-class CheckpointError(VasrError):
-    """A checkpoint is missing or is not the model it should be."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -106,29 +103,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def load_assessor(path: Path, device: str) -> torch.nn.Module:
-    from lightning_modules.tassess import TAssessModule
-
-    return _load(TAssessModule, path, "T-Assess", device)
-
-
-def load_refiner(path: Path, device: str) -> torch.nn.Module:
-    from lightning_modules.vgrefine import VGRefineModule
-
-    # the checkpoint holds the backbone's weights: no need to read the ImageNet file first
-    return _load(VGRefineModule, path, "VG-Refine", device, pretrained=False)
-
-
-def _load(cls: type, path: Path, what: str, device: str, **overrides: object) -> torch.nn.Module:
-    if not path.is_file():
-        raise CheckpointError(f"{what} checkpoint {path} not found (train one with 'make train')")
-    try:
-        module = cls.load_from_checkpoint(str(path), map_location=device, **overrides)
-    except Exception as error:  # a checkpoint of another model, a truncated file
-        raise CheckpointError(f"{path} is not a {what} checkpoint: {error}") from error
-    return module.net.to(device).eval()
-
-
 def input_sequences(args: argparse.Namespace) -> list[Sequence]:
     if (args.video or args.frames) and args.keyframes is None:
         raise VasrError("--video / --frames need --keyframes (one 'frame, x, y, w, h' line per keyframe)")
@@ -186,10 +160,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
         args.refiner = None
     refiner = load_refiner(args.refiner, args.device) if args.refiner else None
-    if refiner is not None and args.adapt_steps is not None:
-        refiner.adaptation = dataclasses.replace(refiner.adaptation, steps=args.adapt_steps)
+    adaptation = refiner.adaptation if refiner is not None else KeyframeAdaptation(steps=0)
+    if args.adapt_steps is not None:
+        adaptation = dataclasses.replace(adaptation, steps=args.adapt_steps)
     tracker = build_batch_tracker(args.tracker)
-    annotator = Annotator(tracker, assessor, refiner, args.threshold)
+    annotator = Annotator(
+        tracker, assessor, refiner.net if refiner else None, adaptation, threshold=args.threshold
+    )
     cache = TrackCache(args.cache)
     rows = []
     for sequence in tqdm(sequences, desc="annotating", unit="seq"):
@@ -216,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         "interval": args.interval,
         "tassess": str(args.tassess),
         "refiner": str(args.refiner) if args.refiner else None,
-        "adapt_steps": refiner.adaptation.steps if refiner is not None else None,
+        "adapt_steps": adaptation.steps if refiner is not None else None,
     }
     summary = {"total": total, "settings": settings, "sequences": rows}
     atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))

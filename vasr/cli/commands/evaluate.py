@@ -9,8 +9,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
-from vasr.cli.tables import render_table, write_csv
 from vasr.evaluation import score_annotation_dir, summarize_scores
+from vasr.tables import render_table, write_csv
 
 COLUMNS = ["method", "miou", "acc50", "acc70", "auc", "evaluated", "failure_rate", "labour_saved"]
 

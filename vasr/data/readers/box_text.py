@@ -181,3 +181,20 @@ def parse_numbers(fields: list[str], path: Path, line: int) -> list[float]:
             raise AnnotationFormatError(path, f"value {position} is infinite: {field!r}", line=line)
         values.append(value)
     return values
+
+
+def read_index_list(path: Path, upper: int) -> np.ndarray:
+    """Sorted unique 0-based frame indices, one per line; each must lie in ``[0, upper)``."""
+    indices: list[int] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            index = int(text)
+        except ValueError:
+            raise AnnotationFormatError(path, f"expected a frame index, got {text!r}", line=number) from None
+        if not 0 <= index < upper:
+            raise AnnotationFormatError(path, f"frame {index} outside 0..{upper - 1}", line=number)
+        indices.append(index)
+    return np.unique(np.asarray(indices, dtype=np.int64))

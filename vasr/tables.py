@@ -1,10 +1,15 @@
-"""Result tables for people (aligned text, Markdown) and for tools (CSV)."""
+"""Result tables for people (aligned text, Markdown) and for tools (CSV): the one writer every command,
+ablation and benchmark prints and saves its rows with. Fractions stay fractions in CSV; the keys of
+:data:`PERCENT_KEYS` become percentages only where people read them."""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from vasr.atomic import atomic_write_text
 
 PERCENT_KEYS = {"acc50", "acc70", "failure_rate", "labour_saved"}
 
@@ -29,9 +34,15 @@ def render_table(rows: Sequence[Mapping[str, object]], columns: Sequence[str], m
     return "\n".join(lines)
 
 
+def csv_text(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
+    """``rows`` as CSV with a header of ``columns`` (other keys ignored), ``\\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def write_csv(path: Path, rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    """``rows`` as a CSV file, written atomically."""
+    atomic_write_text(Path(path), csv_text(rows, columns))

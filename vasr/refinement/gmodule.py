@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vasr.geometry.masks import gaussian_weight_map
-from vasr.selection.model import ResponseEncoder, SequencePredictor, Temporal
+from vasr.layers import ResponseEncoder, SequencePredictor, Temporal
 
 NUM_EXTRAS = 12  # see extra_features
 _SIGMA_BIAS = math.log(math.e**2 - 1)

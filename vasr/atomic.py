@@ -1,8 +1,9 @@
 """Atomic file output: write under a temporary name in the target folder, then rename over the target.
 
-An interrupted run (crash, Ctrl-C, full disk) must never leave a truncated file that a later reader or an
-import tool takes as complete. ``os.replace`` within one folder is atomic on POSIX and Windows, so readers
-see either the old file or the whole new one; on failure the temporary file is removed.
+An interrupted run (crash, Ctrl-C, full disk, SIGKILL) must never leave a truncated file that a later reader
+or an import tool takes as complete. ``os.replace`` within one folder is atomic on POSIX and Windows, so
+readers see either the old file or the whole new one; on failure the temporary file is removed. The data is
+fsynced before the rename and the folder after it, so a crash of the machine keeps the same promise.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _default_mode() -> int:
@@ -22,11 +24,26 @@ def _default_mode() -> int:
     return (stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH) & ~mask
 
 
+def _fsync(path: Path) -> None:
+    """Flush ``path`` (a file or a folder) to disk where the platform allows it (not folders on Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_output(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path ``.<name>.<random><suffix>`` beside ``path``; it replaces ``path`` when the
     block ends without error and is removed otherwise. Encoders that pick the container from the file name
     (cv2.VideoWriter) need ``suffix`` to end in the real extension (``".tmp.mp4"``)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
@@ -34,13 +51,22 @@ def atomic_output(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, _default_mode())  # mkstemp makes 0600; outputs are shared like any other file
+        _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync(path.parent)
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Create or replace ``path`` with what ``write`` writes into a binary handle, atomically."""
+    with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+        write(handle)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` as UTF-8 with ``\\n`` line ends, atomically."""
     with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
+

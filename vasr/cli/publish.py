@@ -1,6 +1,6 @@
 """Publish the best checkpoint of the newest training run under a stable name (``make train`` uses it).
 
-``python -m vasr.cli.checkpoints runs/tassess checkpoints/tassess.ckpt`` copies the best checkpoint that
+``python -m vasr.cli.publish runs/tassess checkpoints/tassess.ckpt`` copies the best checkpoint that
 ``ModelCheckpoint`` kept in the newest ``lightning_logs/version_N/checkpoints`` (the one that is not
 ``last.ckpt``; ``last.ckpt`` when there is no other) to the destination, atomically, so ``vasr annotate``
 finds it at its default path."""
@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from vasr.annotations.atomic import atomic_output
+from vasr.atomic import atomic_output
 from vasr.errors import VasrError
 
 
@@ -36,7 +36,7 @@ def publish(run_dir: str | Path, destination: str | Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("usage: python -m vasr.cli.checkpoints RUN_DIR DESTINATION", file=sys.stderr)
+        print("usage: python -m vasr.cli.publish RUN_DIR DESTINATION", file=sys.stderr)
         return 2
     try:
         source = publish(*args)

@@ -1,0 +1,89 @@
+"""Trained nets from checkpoint files, as plain torch modules: the inference side never imports Lightning.
+
+A checkpoint that ``vasr-train`` (Lightning) wrote holds the module's ``hyper_parameters`` and its
+``state_dict``; the net is the module's ``net`` attribute. This loader builds the net from the
+hyper-parameters its constructor takes and loads the ``net.*`` weights, so ``vasr annotate``, the benchmarks
+and the ablations load nets the same way (pytracking's split: ``ltr/`` trains, ``pytracking/`` runs).
+Settings of the steps around a net that training recorded (keyframe adaptation of the refiner) come back
+beside it. Files are read with ``weights_only=True``: a checkpoint is data, never code to unpickle.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from vasr.errors import VasrError
+from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.refinement.model import VGRefineNet
+from vasr.selection.model import TAssessNet
+
+ADAPTATION_KEYS = {"adapt_steps": "steps", "adapt_lr": "lr", "adapt_batch_size": "batch_size"}
+
+
+class CheckpointError(VasrError):
+    """A checkpoint is missing, unreadable, or not the model it should be."""
+
+
+@dataclass(frozen=True)
+class Refiner:
+    """A refiner as a checkpoint gives it: the net and how it adapts to each sequence's keyframes."""
+
+    net: VGRefineNet
+    adaptation: KeyframeAdaptation
+
+
+def read_checkpoint(path: str | Path, what: str) -> dict[str, Any]:
+    """The checkpoint's ``hyper_parameters`` and ``state_dict`` (an error naming the file otherwise)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{what} checkpoint {path} not found (train one with 'make train')")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as error:
+        reason = "truncated" if isinstance(error, EOFError) else "not a PyTorch checkpoint file"
+        raise CheckpointError(f"{path} is not a {what} checkpoint ({reason})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("state_dict"), dict):
+        raise CheckpointError(f"{path} is not a {what} checkpoint (no state_dict)")
+    data.setdefault("hyper_parameters", {})
+    return data
+
+
+def build_net(
+    cls: type[nn.Module], data: dict[str, Any], path: Path, what: str, **overrides: Any
+) -> nn.Module:
+    """``cls`` built from the hyper-parameters its constructor takes, with the checkpoint's ``net.*``
+    weights (every one of them, and nothing else)."""
+    accepted = inspect.signature(cls).parameters
+    options = {k: v for k, v in dict(data["hyper_parameters"]).items() if k in accepted}
+    state = {k.removeprefix("net."): v for k, v in data["state_dict"].items() if k.startswith("net.")}
+    try:
+        net = cls(**{**options, **overrides})
+        net.load_state_dict(state)
+    except (RuntimeError, ValueError, TypeError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{path} is not a {what} checkpoint: {first}") from None
+    return net
+
+
+def load_assessor(path: str | Path, device: str | torch.device = "cpu") -> TAssessNet:
+    """The T-Assess Net of a checkpoint, in eval mode on ``device``."""
+    data = read_checkpoint(path, "T-Assess")
+    return build_net(TAssessNet, data, Path(path), "T-Assess").to(device).eval()
+
+
+def load_refiner(path: str | Path, device: str | torch.device = "cpu") -> Refiner:
+    """The VG-Refine Net of a checkpoint (its backbone weights are in the checkpoint, so the ImageNet file
+    is not read) and the keyframe adaptation the checkpoint records."""
+    data = read_checkpoint(path, "VG-Refine")
+    net = build_net(VGRefineNet, data, Path(path), "VG-Refine", pretrained=False).to(device).eval()
+    hparams = data["hyper_parameters"]
+    options = {field: hparams[key] for key, field in ADAPTATION_KEYS.items() if key in hparams}
+    return Refiner(net, KeyframeAdaptation(**options))

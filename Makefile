@@ -60,12 +60,20 @@ baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (R
 bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, confidence AUC (results/bench/)
 	$(PY) benchmarks/bench_tracker.py --root $(REAL)
 
-train-tassess: $(STAMP)  ## train T-Assess on the default data (tracks it first; checkpoints in runs/tassess)
-	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
+# Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's
+# fold 0 plus every sequence under OWN_DATA (any layout of --dataset), and validates on the default data's
+# fold 1, which none of them is in.
+OWN_DATA ?=
+OWN_DATASET ?= otb
+comma := ,
+OWN_TRAIN = $(if $(OWN_DATA),'--data.init_args.train+={"dataset": "$(OWN_DATASET)"$(comma) "root": "$(OWN_DATA)"}')
+
+train-tassess: $(STAMP)  ## train T-Assess on the default data (+ OWN_DATA; checkpoints in runs/tassess)
+	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml $(OWN_TRAIN)
 	$(PY) -m vasr.cli.publish runs/tassess checkpoints/tassess.ckpt
 
-train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (checkpoints in runs/vgrefine)
-	$(VENV)/bin/vasr-train fit --config experiments/vgrefine.yaml --config experiments/trainer/cpu.yaml
+train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (+ OWN_DATA; checkpoints in runs/vgrefine)
+	$(VENV)/bin/vasr-train fit --config experiments/vgrefine.yaml --config experiments/trainer/cpu.yaml $(OWN_TRAIN)
 	$(PY) -m vasr.cli.publish runs/vgrefine checkpoints/vgrefine.ckpt
 
 train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/

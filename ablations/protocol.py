@@ -162,7 +162,11 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     values["trainer"] = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False}
     for section, options in (("model", model), ("data", data)):
         values[section].setdefault("init_args", {}).update(options)
-    built = cli(values, run=False)
+    argv, sys.argv = sys.argv, sys.argv[:1]  # the driver's own flags are not the training CLI's
+    try:
+        built = cli(values, run=False)
+    finally:
+        sys.argv = argv
     return built.model, built.datamodule
 
 

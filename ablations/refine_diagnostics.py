@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="jittered keyframe crops per adaptation step",
     )
     parser.add_argument(
+        "--adapt-lr", type=float, nargs="+", default=[KeyframeAdaptation.lr], help="adaptation learning rates"
+    )
+    parser.add_argument(
         "--also-train",
         action="store_true",
         help="also describe the training fold of --root (the clips the net learnt from)",
@@ -165,11 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         f"in {time.perf_counter() - begin:.0f} s"
     )
     report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
-    for steps, batch_size in itertools.product(args.adapt_steps, args.adapt_batch_size):
+    for steps, batch_size, lr in itertools.product(args.adapt_steps, args.adapt_batch_size, args.adapt_lr):
         report(
             model.net, data.refine_material(held_out), args.crop_size,
-            f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops",
-            KeyframeAdaptation(steps=steps, batch_size=batch_size),
+            f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops, lr {lr:g}",
+            KeyframeAdaptation(steps=steps, batch_size=batch_size, lr=lr),
         )  # fmt: skip
     if args.also_train and args.root is not None:
         real = [source for source in train if source.root is not None]

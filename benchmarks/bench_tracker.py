@@ -1,11 +1,11 @@
 """Trackers side by side on the same data in the same run: accuracy of forward, backward and blended tracks,
 speed, and how well each tracker's confidence predicts a good box.
 
-Protocol (NOTES section 4, the peers' figures): keyframes every ``--interval`` frames plus the last; every
+Protocol (the one of the peers' published figures): keyframes every ``--interval`` frames plus the last; every
 snippet tracked forward from its first keyframe and backward from its last (``vasr.tracking.snippets``);
 scored on the frames strictly between keyframes whose ground truth is visible, pooled over frames; Acc@t
 counts IoU > t. Speed is tracker steps per second inside the tracker calls (decoding excluded), as a total
-(all steps / all seconds) and as the median over sequences (how NOTES reports it). The confidence's ROC-AUC
+(all steps / all seconds) and as the median over sequences (how the peers report it). The confidence's ROC-AUC
 asks whether a tracker knows when it is right (IoU > 0.5), which is what T-Assess builds on.
 
     python benchmarks/bench_tracker.py --root ../shared/data/real

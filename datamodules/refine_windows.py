@@ -27,9 +27,8 @@ class RefineDataModule(SnippetDataModule):
         train_frames: crops per training window (the G-Module still reads all L frames); None: all.
         val_frames: crops per validation window (evenly spaced target frames); None: all.
         jitter_shift, jitter_scale, jitter_prob: box jitter of the tracked boxes in training. Off by default:
-            the tracker's own errors are the realistic inputs (V model, 300 batches, real fold 1,
-            ``ablations/refine_diagnostics.py``: 0.781 mIoU with ``jitter_prob=0.5``, 0.778 without, no
-            measurable difference; tracker 0.830).
+            the tracker's own errors are the realistic inputs (``ablations/refine_diagnostics.py
+            --jitter-prob 0.5`` compares).
         augment: photometric augmentation in training.
         torch_threads: intra-op threads of this process, set in ``setup`` (None: leave torch's default). On
             a busy shared CPU one thread is several times faster than two fighting other jobs; DataLoader

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
+from vasr.errors import VasrError
 from vasr.selection.dataset import AssessmentSequence, AssessmentWindows
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.cache import TrackCache
@@ -88,10 +89,17 @@ class SnippetDataModule(pl.LightningDataModule):
         self, sources: list[DataSource], progress: bool = False
     ) -> list[tuple[Sequence, SequenceTracks]]:
         """Every selected sequence with its tracks (from the cache; tracking, once, what is missing)."""
-        sequences: list[Sequence] = [s for source in sources for s in source.load()]
-        names = [s.name for s in sequences]
-        if len(set(names)) != len(names):
-            raise ValueError("the same sequence name appears twice in one set of data sources")
+        loaded = [(source, s) for source in sources for s in source.load()]
+        seen: dict[str, DataSource] = {}
+        for source, sequence in loaded:
+            if sequence.name in seen:
+                raise VasrError(
+                    f"sequence {sequence.name!r} is in {seen[sequence.name].describe()} and in "
+                    f"{source.describe()}: one set of data sources must name each sequence once (use "
+                    "folds, splits or names to keep them apart)"
+                )
+            seen[sequence.name] = source
+        sequences = [s for _, s in loaded]
         bucket = self.cache.bucket_for(self.tracker, self.interval, self.include_last)
         pairs = []
         for sequence in tqdm(sequences, desc="tracking results", unit="seq", disable=not progress):

@@ -42,3 +42,55 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def _checkpoint(module, path: Path) -> Path:  # noqa: ANN001 - a LightningModule
+    """A checkpoint as Lightning writes one (hyper-parameters and weights), without training."""
+    import pytorch_lightning as pl
+    import torch
+
+    torch.save(
+        {
+            "state_dict": module.state_dict(),
+            "hyper_parameters": dict(module.hparams),
+            "pytorch-lightning_version": pl.__version__,
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Untrained T-Assess and V-Refine checkpoints of tiny nets (their scores mean nothing)."""
+    import torch
+
+    from lightning_modules.tassess import TAssessModule
+    from lightning_modules.vgrefine import VGRefineModule
+
+    folder = tmp_path_factory.mktemp("checkpoints")
+    torch.manual_seed(0)
+    return {
+        "tassess": _checkpoint(TAssessModule(width=4, hidden=8), folder / "tassess.ckpt"),
+        "refiner": _checkpoint(
+            VGRefineModule(variant="v", crop_size=32, decoder_width=8, pretrained=False),
+            folder / "vgrefine.ckpt",
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def clip(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """One tiny sequence as a frame folder with a keyframe file (every 20th frame and the last):
+    ``(folder, keyframe file, ground truth boxes)``."""
+    from vasr.data.readers import load_lasot
+
+    sequence = load_lasot(tiny_root)[0]
+    folder = Path(sequence.frames.paths[0]).parent
+    keys = list(range(0, len(sequence), 20)) + [len(sequence) - 1]
+    lines = ["# frame, x, y, w, h"] + [
+        f"{k}, " + ", ".join(f"{v:.2f}" for v in sequence.boxes[k]) for k in sorted(set(keys))
+    ]
+    keyframe_file = tmp_path_factory.mktemp("keys") / "keys.txt"
+    keyframe_file.write_text("\n".join(lines) + "\n")
+    return folder, keyframe_file, sequence.boxes

@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from test_ablation_refine import load_driver
+
+from ablations import labour_curve, refine, select_cv
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
@@ -18,7 +21,7 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
         "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(out),
         "--no-wandb",
     ]  # fmt: skip
-    assert load_driver("select_cv").main(argv) == 0
+    assert select_cv.main(argv) == 0
     table = json.loads((out / "table.json").read_text())["table"]
     assert [row["method"] for row in table] == ["linear", "blend", "fwd", "bwd", "sel", "sel-fail"]
     sel, sel_fail = table[4], table[5]
@@ -33,7 +36,7 @@ def test_two_temporal_models_give_the_table_4_rows(tiny_root: Path, tmp_path: Pa
         "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path),
         "--no-wandb", "--temporal", "lstm", "fc",
     ]  # fmt: skip
-    assert load_driver("select_cv").main(argv) == 0
+    assert select_cv.main(argv) == 0
     methods = [row["method"] for row in json.loads((tmp_path / "table.json").read_text())["table"]]
     assert methods[:2] == ["linear", "blend"]
     assert {"sel-fail (lstm)", "sel-fail (fc)", "fwd (fc)"} <= set(methods)
@@ -43,22 +46,19 @@ def test_two_temporal_models_give_the_table_4_rows(tiny_root: Path, tmp_path: Pa
 def test_a_yaml_config_sets_defaults_and_the_command_line_wins(tmp_path: Path) -> None:
     config = tmp_path / "select.yaml"
     config.write_text("epochs: 3\ntemporal: [lstm, fc]\nthreshold: 0.25\n")
-    driver = load_driver("select_cv")
-    args = driver.parse_args(["--config", str(config), "--epochs", "5"])
+    args = select_cv.parse_args(["--config", str(config), "--epochs", "5"])
     assert (args.epochs, args.temporal, args.threshold) == (5, ["lstm", "fc"], 0.25)
 
 
 def test_every_shipped_ablation_config_names_real_flags() -> None:
-    from test_ablation_refine import REPO
-
-    for config, script in [("select", "select_cv"), ("temporal", "select_cv"), ("refine", "refine"),
-                           ("labour_curve", "labour_curve")]:  # fmt: skip
-        load_driver(script).parse_args(["--config", str(REPO / "ablations" / f"{config}.yaml")])
+    for config, driver in [("select", select_cv), ("temporal", select_cv), ("refine", refine),
+                           ("labour_curve", labour_curve)]:  # fmt: skip
+        driver.parse_args(["--config", str(REPO / "ablations" / f"{config}.yaml")])
 
 
 def test_an_unknown_setting_in_a_config_is_an_error_naming_the_file(tmp_path: Path, capsys) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("epoch: 3\n")
     with pytest.raises(SystemExit):
-        load_driver("select_cv").parse_args(["--config", str(config)])
+        select_cv.parse_args(["--config", str(config)])
     assert "bad.yaml: unknown settings ['epoch']" in capsys.readouterr().err

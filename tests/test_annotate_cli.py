@@ -8,54 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import pytorch_lightning as pl
-import torch
 
-from lightning_modules.tassess import TAssessModule
-from lightning_modules.vgrefine import VGRefineModule
 from vasr.cli.main import main
-from vasr.data.readers import load_lasot
 from vasr.data.readers.box_text import read_boxes
-
-
-def _checkpoint(module: pl.LightningModule, path: Path) -> Path:
-    """A checkpoint Lightning can load, without training (the nets' scores are untrained)."""
-    torch.save(
-        {
-            "state_dict": module.state_dict(),
-            "hyper_parameters": dict(module.hparams),
-            "pytorch-lightning_version": pl.__version__,
-        },
-        path,
-    )
-    return path
-
-
-@pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("checkpoints")
-    torch.manual_seed(0)
-    return {
-        "tassess": _checkpoint(TAssessModule(width=4, hidden=8), folder / "tassess.ckpt"),
-        "refiner": _checkpoint(
-            VGRefineModule(variant="v", crop_size=32, decoder_width=8, pretrained=False),
-            folder / "vgrefine.ckpt",
-        ),
-    }
-
-
-@pytest.fixture(scope="module")
-def clip(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, np.ndarray]:
-    """One tiny sequence as a frame folder with a keyframe file (every 20th frame and the last)."""
-    sequence = load_lasot(tiny_root)[0]
-    folder = Path(sequence.frames.paths[0]).parent
-    keys = list(range(0, len(sequence), 20)) + [len(sequence) - 1]
-    lines = ["# frame, x, y, w, h"] + [
-        f"{k}, " + ", ".join(f"{v:.2f}" for v in sequence.boxes[k]) for k in sorted(set(keys))
-    ]
-    keyframe_file = tmp_path_factory.mktemp("keys") / "keys.txt"
-    keyframe_file.write_text("\n".join(lines) + "\n")
-    return folder, keyframe_file, sequence.boxes
 
 
 def _annotate(clip, checkpoints, out: Path, *extra: str) -> int:

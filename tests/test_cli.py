@@ -37,7 +37,8 @@ def test_linear_baseline_end_to_end_on_real_sequences(
     assert main([*args, "--csv", str(table), "--json", str(details)]) == 0
     assert "lin" in capsys.readouterr().out
     (row,) = list(csv.DictReader(table.open()))
-    # The peer figure in NOTES (3,906 frames between keyframes every 30, first and last frame included).
+    # The peer figure, measured independently of this code (3,906 frames between keyframes every 30, first
+    # and last frame included).
     assert row["method"] == "lin" and int(row["evaluated"]) == 3906
     assert float(row["miou"]) == pytest.approx(0.639, abs=5e-4)
     assert float(row["acc70"]) == pytest.approx(0.589, abs=5e-4)

@@ -260,3 +260,24 @@ def test_sweep_metric_is_logged_by_the_module(path: Path, parse) -> None:
     logged = LOGGED[model]()
     assert "val/loss" in logged  # the recorder saw the real logging calls
     assert sweep["metric"]["name"] in logged, (sweep["metric"]["name"], sorted(logged))
+
+
+@pytest.mark.parametrize("target", ["train-tassess", "train-vgrefine"])
+def test_make_train_with_own_data_adds_it_to_training_and_validates_outside_it(target: str, parse) -> None:
+    """``make train OWN_DATA=DIR``: the default data's fold 0 plus all of DIR train; fold 1 validates."""
+    import shlex
+    import subprocess
+
+    dry = subprocess.run(
+        ["make", "-n", target, "OWN_DATA=/data/my clips", "OWN_DATASET=got10k"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    (line,) = [line for line in dry.splitlines() if "vasr-train fit" in line]
+    argv = shlex.split(line)
+    config = parse(argv[argv.index("fit") :])
+    train = [dict(vars(source)) for source in config["data.init_args.train"]]
+    assert [(s["dataset"], s["root"], s["fold"]) for s in train] == [
+        ("lasot", None, 0),
+        ("got10k", "/data/my clips", None),
+    ]
+    assert [(s.root, s.fold) for s in config["data.init_args.val"]] == [(None, 1)]

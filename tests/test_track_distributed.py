@@ -20,7 +20,8 @@ LENGTHS = {"b-2": 23, "a-1": 12, "c-3": 5, "e-5": 31, "d-4": 1}
 
 @pytest.fixture(autouse=True)
 def clean_distributed_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No torchrun variables leak in or out, and no process group outlives a test (NOTES section 3)."""
+    """No torchrun variables leak in or out, and no process group outlives a test: a second DDP run in one
+    process fails with EADDRINUSE otherwise."""
     for name in DIST_ENV:
         monkeypatch.delenv(name, raising=False)
     yield

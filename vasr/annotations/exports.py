@@ -33,6 +33,7 @@ from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
 from vasr.atomic import atomic_write_text
 from vasr.directions import DIRECTION_NAMES
+from vasr.errors import AnnotationFormatError
 
 JSON_FORMAT_VERSION = 1
 _ZERO_BOX = "0,0,0,0"
@@ -221,10 +222,13 @@ def _nearest_boxes(boxes: np.ndarray, present: np.ndarray) -> np.ndarray:
     return boxes[previous]
 
 
-def write_json(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
+def write_json(
+    ann: DenseAnnotation, directory: str | Path, extra: dict[str, object] | None = None
+) -> list[Path]:
     """Everything in one file, ``<dir>/<name>.json``, for tools and notebooks: boxes 0-based ``x,y,w,h``
     (``null`` for a frame without a box), keyframes and failure frames as 0-based indices, per-frame
-    quality (``null`` where none) and direction names. Strict JSON (no NaN), one key per line."""
+    quality (``null`` where none) and direction names, plus ``extra`` keys (``vasr annotate`` adds what
+    made the annotation). Strict JSON (no NaN), one key per line; :func:`read_json` reads it back exactly."""
     width, height = ann.image_size
     content = {
         "format_version": JSON_FORMAT_VERSION,
@@ -239,11 +243,38 @@ def write_json(ann: DenseAnnotation, directory: str | Path) -> list[Path]:
         "direction": [DIRECTION_NAMES[int(d)] for d in ann.direction],
         "frame_names": ann.frame_names,
         "labour_saved": ann.labour_saved,
+        **(extra or {}),
     }
     body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in content.items())
     path = Path(directory) / f"{ann.name}.json"
     atomic_write_text(path, "{\n" + body + "\n}\n")
     return [path]
+
+
+def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
+    """The DenseAnnotation of a file :func:`write_json` wrote (floats come back to the bit), and the file's
+    other keys. A file that is not such a JSON is an AnnotationFormatError naming it."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format_version") != JSON_FORMAT_VERSION:
+            raise ValueError(f"format_version {data.get('format_version')!r}, expected {JSON_FORMAT_VERSION}")
+        names = {name: code for code, name in DIRECTION_NAMES.items()}
+        ann = DenseAnnotation(
+            name=data["name"],
+            boxes=np.array([b if b is not None else [np.nan] * 4 for b in data["boxes"]], dtype=np.float64),
+            keyframes=np.asarray(data["keyframes"], dtype=np.int64),
+            failure=np.isin(np.arange(data["num_frames"]), data["failure_frames"]),
+            quality=np.array([np.nan if q is None else q for q in data["quality"]], dtype=np.float64),
+            direction=np.array([names[d] for d in data["direction"]], dtype=np.int64),
+            image_size=(data["image_size"]["width"], data["image_size"]["height"]),
+            frame_names=data["frame_names"],
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
+    known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
+             "failure_frames", "quality", "direction", "frame_names", "labour_saved"}  # fmt: skip
+    return ann, {k: v for k, v in data.items() if k not in known}
 
 
 def write_result_set(ann: DenseAnnotation, directory: str | Path) -> list[Path]:

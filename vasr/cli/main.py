@@ -28,12 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Its own errors (``VasrError``) are one line naming the file and the problem; Ctrl-C
+    is one line saying what is kept (every command writes atomically, so finished sequences are); anything
+    else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
+    args.done = 0  # sequences finished, counted by the commands that go sequence by sequence
     try:
         return args.run(args)
     except VasrError as error:
         print(f"vasr: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        kept = f"{args.done} sequence{'s' if args.done != 1 else ''} done; " if args.done else ""
+        print(f"\nvasr: interrupted; {kept}rerun the same command to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -56,7 +56,32 @@ class ImageFolderFrames:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise FrameReadError(path, "frame cannot be decoded (corrupt or not an image)")
+        height, width = image.shape[:2]
+        if (width, height) != self.size:
+            raise self._size_error(path, (width, height))
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def _size_error(self, path: Path, size: tuple[int, int]) -> FrameReadError:
+        first = Path(self.paths[0]).name
+        return FrameReadError(
+            path,
+            f"is {size[0]}x{size[1]} but the sequence's first frame {first} is "
+            f"{self.size[0]}x{self.size[1]}: every frame of a sequence must have the same size (resize the "
+            "frames, or split the sequence)",
+        )
+
+    def check_sizes(self) -> None:
+        """Read every frame's header (no decoding) and fail on the first that differs from the first frame;
+        for user folders, where a mixed folder is worth knowing before any work."""
+        for entry in self.paths:
+            path = Path(entry)
+            try:
+                with Image.open(path) as im:
+                    size = (int(im.width), int(im.height))
+            except (OSError, ValueError) as exc:
+                raise FrameReadError(path, f"cannot read the image header ({exc})") from exc
+            if size != self.size:
+                raise self._size_error(path, size)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -153,9 +178,11 @@ class ArrayFrames:
         self.frames = list(frames)
         if not self.frames:
             raise ValueError("ArrayFrames needs at least one frame")
-        for frame in self.frames:
+        for i, frame in enumerate(self.frames):
             if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
                 raise ValueError(f"frames must be (H, W, 3) uint8, got {frame.shape} {frame.dtype}")
+            if frame.shape != self.frames[0].shape:
+                raise ValueError(f"frame {i} is {frame.shape[:2]} (H, W), frame 0 {self.frames[0].shape[:2]}")
 
     def __len__(self) -> int:
         return len(self.frames)

@@ -1,8 +1,8 @@
 """The keyframe schedule: which frames a human boxes, and the snippets they cut a video into.
 
 The paper boxes one frame in every K = 30 (3.3% of frames). Every snippet must end on a keyframe so that
-backward tracking has a start, hence the last frame is a keyframe too by default (the peers' protocol in
-NOTES section 4: first frame, every 30th, and the last).
+backward tracking has a start, hence the last frame is a keyframe too by default (the peers' protocol:
+first frame, every 30th, and the last).
 """
 
 from __future__ import annotations

@@ -35,6 +35,16 @@ class DataSource:
     fold: int | None = None
     folds: int = 2
 
+    def describe(self) -> str:
+        """How a message names this selection: ``otb data at ../clips (fold 0 of 2)``."""
+        where = "the embedded default data" if self.root is None else f"{self.dataset} data at {self.root}"
+        parts = [f"split {self.split}"] if self.split else []
+        if self.names is not None:
+            parts.append(f"{len(self.names)} named sequences")
+        if self.fold is not None:
+            parts.append(f"fold {self.fold} of {self.folds}")
+        return where + (f" ({', '.join(parts)})" if parts else "")
+
     def load(self) -> list[Sequence]:
         """The selected sequences, sorted by name; an error when nothing matches."""
         if self.root is None:
@@ -53,5 +63,5 @@ class DataSource:
             keep = set(category_fold([s.name for s in sequences], self.fold, self.folds))
             sequences = [s for s in sequences if s.name in keep]
         if not sequences:
-            raise VasrError(f"no sequence selected by {self}")
+            raise VasrError(f"no sequence selected by {self.describe()}")
         return sorted(sequences, key=lambda s: s.name)

@@ -1,6 +1,6 @@
 """Per-frame scores and the frame selection every annotation metric shares.
 
-Vocabulary (paper Sec. 4.3, NOTES section 1): a frame is *evaluated* when its ground truth is visible, it is
+Vocabulary (paper Sec. 4.3): a frame is *evaluated* when its ground truth is visible, it is
 not a keyframe (a human boxed it) and not a failure frame (handed back to a human). Accuracy metrics pool the
 evaluated frames of all sequences (a long sequence weighs more than a short one), never per-sequence means.
 Thresholds are strict: a frame counts as a hit at t when IoU > t.

@@ -12,10 +12,10 @@ batch. Same minimiser as the paper's sum.
 
 Gradient (``straight_through``, default on): the clamp of ``min(1, sum)`` has zero gradient wherever a row's
 sum exceeds 1, so a row *outside* the box that the net has filled (sum > 1, target 0) would never be pushed
-back: an untrained mask of 0.12 everywhere already has every row and column at 1 and trains not at all (we
-measured it). The loss therefore uses the eq. 6 value in the forward pass and lets the gradient pass straight
-through the clamp (``s + (min(1, s) - s).detach()``). Loss values are exactly eq. 5; rows inside the box with
-sum > 1 still get no gradient (their error is 0)."""
+back: an untrained mask of 0.12 everywhere already has every row and column at 1 and trains not at all. The
+loss therefore uses the eq. 6 value in the forward pass and lets the gradient pass straight through the clamp
+(``s + (min(1, s) - s).detach()``). Loss values are exactly eq. 5; rows inside the box with sum > 1 still get
+no gradient (their error is 0)."""
 
 from __future__ import annotations
 

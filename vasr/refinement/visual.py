@@ -19,9 +19,8 @@ offline, inputs in [-1, 1]).
 * Head (``head``): "separable" (default) predicts one logit per row and per column, starting from the
   tracked box (:class:`SeparableHead`), and the mask is their normalised outer product; "dense" predicts a
   logit per pixel (1x1 conv at half resolution, bilinear upsampling to ``P x Q``), the mask is its sigmoid.
-  Why the default is separable: see :class:`SeparableHead`; measured on the real sequences (fold 1, a V
-  model after 300 batches, ``ablations/refine_diagnostics.py --jitter-prob 0.5``) the dense head gave 0.714
-  mIoU and the separable one 0.781, the tracker 0.830.
+  Why the default is separable: see :class:`SeparableHead`; ``ablations/refine_diagnostics.py --mask-head
+  dense`` compares the two.
 """
 
 from __future__ import annotations
@@ -160,7 +159,7 @@ class SeparableHead(nn.Module):
     Why rank one: eq. 5 sees a mask only through its row and column aggregates, so box-level supervision
     cannot teach a shape, only which rows and columns hold the target. A dense sigmoid mask trained that way
     settles on a faint smear (a row needs a sum of 1, i.e. about 1/Q per pixel), and a box read from sums of
-    faint values is noisy (measured: 0.714 mIoU against the separable head's 0.781, see the module docstring).
+    faint values is noisy (``ablations/refine_diagnostics.py --mask-head dense`` shows it).
     Here each row and column gets its own logit (features pooled along the other axis by mean and max, then
     1-D convs along the axis), plus ``prior`` times the centre profile (:func:`centre_profile`), so an
     untrained head gives back the tracked box and training learns corrections.

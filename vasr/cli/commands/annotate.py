@@ -12,19 +12,21 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from vasr import __version__
 from vasr.annotations.dense import DenseAnnotation
-from vasr.annotations.exports import EXPORTERS, export
-from vasr.atomic import atomic_write_text
+from vasr.annotations.exports import EXPORTERS, export, read_json, write_json
+from vasr.annotations.provenance import changes, file_digest, fingerprint, provenance
+from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
 from vasr.checkpoints import load_assessor, load_refiner
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
-from vasr.errors import VasrError
+from vasr.errors import AnnotationFormatError, VasrError
 from vasr.pipeline import Annotator, keyframes_of
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.tables import render_table
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import TRACKERS, build_batch_tracker
+from vasr.tracking.registry import TRACKERS, build_batch_tracker, tracker_config
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
@@ -40,8 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "better direction is kept, and frames where both directions score below --threshold are flagged "
         "for a human. Writes the boxes in the formats of --formats under OUT/<format>/, a quality plot and "
         "a contact sheet of the flagged and weakest frames under OUT/review/, and OUT/summary.json. "
-        "Sequences whose JSON already exists are skipped (an interrupted run resumes); --overwrite redoes "
-        "them.",
+        "Each sequence's JSON records what made it (frames, keyframes, checkpoints, tracker, settings): a "
+        "rerun into the same --out reuses a sequence made the same way (writing formats asked for anew "
+        "from it), annotates again one whose record changed and says which part did, and removes the "
+        "files of the earlier result; an interrupted run resumes. --overwrite redoes every sequence.",
         epilog="Keyframe file (--keyframes): one line per keyframe, 'frame, x, y, w, h' with a 0-based "
         "frame index and a 0-based pixel box (top-left corner, width, height), or 'frame, absent'; "
         "'#' starts a comment; the file's frames are the keyframes (--interval applies to datasets only). "
@@ -115,17 +119,26 @@ def input_sequences(args: argparse.Namespace) -> list[Sequence]:
     return load_sequences(args)
 
 
-def review(ann: DenseAnnotation, sequence: Sequence, out: Path, overlay: bool) -> None:
-    from vasr.annotations.visualize import contact_sheet, overlay_video, quality_plot
+def review(ann: DenseAnnotation, sequence: Sequence, out: Path) -> list[Path]:
+    """The quality plot and the contact sheet of the frames to check, under ``out/review``."""
+    from vasr.annotations.visualize import contact_sheet, quality_plot
 
-    folder = out / "review"
-    quality_plot(ann, folder / f"{ann.name}.quality.png")
-    contact_sheet(ann, sequence.frame, folder / f"{ann.name}.review.png")
-    if overlay:
-        overlay_video(ann, sequence.frame, len(sequence), folder / f"{ann.name}.overlay.mp4")
+    paths = [out / "review" / f"{ann.name}.quality.png", out / "review" / f"{ann.name}.review.png"]
+    quality_plot(ann, paths[0])
+    contact_sheet(ann, sequence.frame, paths[1])
+    return paths
 
 
-def summary_row(ann: DenseAnnotation) -> dict[str, object]:
+def overlay(ann: DenseAnnotation, sequence: Sequence, out: Path) -> list[Path]:
+    """An MP4 of the sequence with its boxes drawn, under ``out/review``."""
+    from vasr.annotations.visualize import overlay_video
+
+    path = out / "review" / f"{ann.name}.overlay.mp4"
+    overlay_video(ann, sequence.frame, len(sequence), path)
+    return [path]
+
+
+def summary_row(ann: DenseAnnotation, status: str) -> dict[str, object]:
     quality = ann.quality[np.isfinite(ann.quality)]
     return {
         "sequence": ann.name,
@@ -134,27 +147,104 @@ def summary_row(ann: DenseAnnotation) -> dict[str, object]:
         "flagged": len(ann.review_frames),
         "labour_saved": ann.labour_saved,
         "mean_quality": float(quality.mean()) if len(quality) else float("nan"),
+        "status": status,
     }
 
 
-def _row_from_json(path: Path) -> dict[str, object]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    quality = [q for q in data.get("quality", []) if q is not None]
+def run_settings(args: argparse.Namespace, tracker: object, annotator: Annotator) -> dict[str, object]:
+    """Everything of this run that can change a box, a score or a flag (the provenance's settings)."""
     return {
-        "sequence": data["name"],
-        "frames": len(data["boxes"]),
-        "keyframes": len(data["keyframes"]),
-        "flagged": len(data["failure_frames"]),
-        "labour_saved": data["labour_saved"],
-        "mean_quality": float(np.mean(quality)) if quality else float("nan"),
+        "vasr": __version__,
+        "tracker": tracker_config(tracker),
+        "tassess": file_digest(args.tassess),
+        "refiner": file_digest(args.refiner) if annotator.refiner is not None else None,
+        "adaptation": dataclasses.asdict(annotator.adaptation) if annotator.refiner is not None else None,
+        "threshold": annotator.threshold,
+        "variant": annotator.variant,
+        "response_size": annotator.response_size,
     }
+
+
+def previous_run(path: Path) -> tuple[DenseAnnotation | None, dict[str, object]]:
+    """The annotation a finished earlier run left in ``path`` and its record; (None, {}) when there is none
+    or it cannot be read (then the sequence is simply annotated again)."""
+    if not path.is_file():
+        return None, {}
+    try:
+        return read_json(path)
+    except AnnotationFormatError:
+        return None, {}
+
+
+def written(files: dict[str, list[str]], out: Path, kind: str) -> bool:
+    """Whether every file an earlier run recorded for ``kind`` (a format, the review) is still there."""
+    return bool(files.get(kind)) and all((out / f).is_file() for f in files[kind])
+
+
+def remove_files(out: Path, files: dict[str, list[str]]) -> None:
+    """Delete the files an earlier result recorded, never anything outside ``out``."""
+    root = out.resolve()
+    for name in {f for paths in files.values() for f in paths}:
+        path = (out / name).resolve()
+        if path.is_relative_to(root) and path != root:
+            path.unlink(missing_ok=True)
+
+
+def annotate_sequence(
+    args: argparse.Namespace,
+    sequence: Sequence,
+    annotator: Annotator,
+    cache: TrackCache,
+    settings: dict[str, object],
+    formats: list[str],
+) -> dict[str, object]:
+    """One sequence of the run: reuse a finished earlier result made the same way, or annotate it (again);
+    write the formats asked for that are missing; drop files of an earlier, different result."""
+    keys = keyframes_of(sequence, args.interval, args.include_last)
+    record = provenance(sequence, keys, settings)
+    identity = fingerprint(record)
+    done = args.out / "json" / f"{sequence.name}.json"
+    ann, previous = (None, {}) if args.overwrite else previous_run(done)
+    old_files: dict[str, list[str]] = dict(previous.get("files") or {})
+    if ann is not None and previous.get("fingerprint") == identity:
+        status, files = "reused", old_files
+    else:
+        changed = changes(previous.get("provenance"), record) if ann is not None else []
+        status = f"redone ({', '.join(changed)} changed)" if changed else "annotated"
+        if "keyframes" in (sequence.metadata or {}):  # a video's own keyframes: no shared cache entry
+            tracks = annotator.track(sequence, keys, progress=True)
+        else:
+            tracks, _ = cache.get_or_track(sequence, annotator.tracker, args.interval, args.include_last,
+                                           progress=True)  # fmt: skip
+        ann = annotator.annotate(sequence, tracks)
+        remove_files(args.out, old_files)  # an earlier, different result's
+        files = {}
+    makers = {fmt: lambda fmt=fmt: export(ann, args.out, fmt)[fmt] for fmt in formats if fmt != "json"}
+    if args.review:
+        makers["review"] = lambda: review(ann, sequence, args.out)
+    if args.overlay:
+        makers["overlay"] = lambda: overlay(ann, sequence, args.out)
+    wrote = []
+    for kind, make in makers.items():
+        if not written(files, args.out, kind):
+            files[kind] = [p.relative_to(args.out).as_posix() for p in make()]
+            wrote.append(kind)
+    files["json"] = [done.relative_to(args.out).as_posix()]
+    files = dict(sorted(files.items()))
+    if status != "reused" or wrote:  # last: it marks the sequence as done
+        write_json(ann, args.out / "json", {"fingerprint": identity, "provenance": record, "files": files})
+    if status == "reused" and wrote:
+        status = f"reused, wrote {', '.join(wrote)}"
+    tqdm.write(f"{sequence.name}: {status}", file=sys.stderr)
+    return summary_row(ann, status)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.adapt_steps is not None and args.adapt_steps < 0:
         raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
+    writable_folder(args.out, "--out")
     sequences = input_sequences(args)
-    formats = list(dict.fromkeys(["json", *args.formats]))  # the JSON marks a finished sequence
+    formats = list(dict.fromkeys(["json", *args.formats]))
     assessor = load_assessor(args.tassess, args.device)
     if args.refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
         print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
@@ -167,37 +257,33 @@ def run(args: argparse.Namespace) -> int:
     annotator = Annotator(
         tracker, assessor, refiner.net if refiner else None, adaptation, threshold=args.threshold
     )
+    for stale in remove_stale_temporaries(args.out):
+        print(f"removed {stale}, left by an interrupted run", file=sys.stderr)
     cache = TrackCache(args.cache)
+    settings = run_settings(args, tracker, annotator)
     rows = []
     for sequence in tqdm(sequences, desc="annotating", unit="seq"):
-        done = args.out / "json" / f"{sequence.name}.json"
-        if done.is_file() and not args.overwrite:
-            rows.append(_row_from_json(done))
-            continue
-        if "keyframes" in (sequence.metadata or {}):  # a video's own keyframes: no shared cache entry
-            tracks = annotator.track(sequence, keyframes_of(sequence), progress=True)
-        else:
-            tracks, _ = cache.get_or_track(sequence, tracker, args.interval, args.include_last, progress=True)
-        ann = annotator.annotate(sequence, tracks)
-        if args.review:
-            review(ann, sequence, args.out, args.overlay)
-        export(ann, args.out, [f for f in formats if f != "json"] + ["json"])  # JSON last
-        rows.append(summary_row(ann))
+        rows.append(annotate_sequence(args, sequence, annotator, cache, settings, formats))
+        args.done += 1
     frames = sum(int(r["frames"]) for r in rows)
     checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
     total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
     total["labour_saved"] = 1.0 - checked / frames if frames else float("nan")
-    settings = {
-        "tracker": args.tracker,
-        "threshold": args.threshold,
-        "interval": args.interval,
-        "tassess": str(args.tassess),
-        "refiner": str(args.refiner) if args.refiner else None,
-        "adapt_steps": adaptation.steps if refiner is not None else None,
+    summary = {
+        "total": total,
+        "settings": {
+            "tracker": args.tracker,
+            "threshold": args.threshold,
+            "interval": args.interval,
+            "tassess": str(args.tassess),
+            "refiner": str(args.refiner) if args.refiner else None,
+            "adapt_steps": adaptation.steps if refiner is not None else None,
+        },
+        "sequences": rows,
     }
-    summary = {"total": total, "settings": settings, "sequences": rows}
     atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))
-    print(render_table(rows, ["sequence", "frames", "keyframes", "flagged", "labour_saved", "mean_quality"]))
+    columns = ["sequence", "frames", "keyframes", "flagged", "labour_saved", "mean_quality", "status"]
+    print(render_table(rows, columns))
     print(
         f"{frames} frames, {checked} for a human (keyframes + flagged): labour saved "
         f"{total['labour_saved']:.1%}; review list in {args.out / 'json'}/<sequence>.json"

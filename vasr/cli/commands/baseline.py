@@ -8,6 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
+from vasr.atomic import writable_folder
 from vasr.baselines.interpolation import LinearInterpolationAnnotator
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.data.keyframes import keyframe_indices
@@ -32,11 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    writable_folder(args.out, "--out")
     sequences = load_sequences(args)
     annotator = METHODS[args.method]()
     for sequence in tqdm(sequences, desc=f"{args.method} annotation", unit="seq"):
         boxes = annotator.annotate(sequence, interval=args.interval, include_last=args.include_last)
         keyframes = keyframe_indices(len(sequence), interval=args.interval, include_last=args.include_last)
         write_annotation_set(args.out, sequence.name, AnnotationSet(boxes=boxes, keyframes=keyframes))
+        args.done += 1
     print(f"wrote {len(sequences)} annotation files to {args.out}")
     return 0

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from vasr.atomic import atomic_write_text, writable_folder
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.errors import VasrError
 from vasr.evaluation import score_annotation_dir, summarize_scores
 from vasr.tables import render_table, write_csv
 
@@ -49,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    for option, path in (("--csv", args.csv), ("--markdown", args.markdown), ("--json", args.json)):
+        if path is not None:
+            if path.is_dir():
+                raise VasrError(f"{option} {path} is a folder, not a file")
+            writable_folder(path.parent, f"the folder of {option}")
     sequences = load_sequences(args)
     rows, details = [], {}
     for label, directory in (parse_prediction(spec) for spec in args.pred):
@@ -68,9 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_csv(args.csv, rows, COLUMNS)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(render_table(rows, COLUMNS, markdown=True) + "\n", encoding="utf-8")
+        atomic_write_text(args.markdown, render_table(rows, COLUMNS, markdown=True) + "\n")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(details, indent=2), encoding="utf-8")
+        atomic_write_text(args.json, json.dumps(details, indent=2))
     return 0

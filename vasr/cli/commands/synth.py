@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vasr.atomic import writable_folder
 from vasr.cli.dataclass_args import add_dataclass_arguments, dataclass_from_args
 from vasr.data.default import default_root
 from vasr.data.synth import SynthConfig, generate_dataset
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = args.out if args.out is not None else default_root()
+    root = writable_folder(args.out if args.out is not None else default_root(), "--out")
     try:
         config = dataclass_from_args(SynthConfig, args)
     except ValueError as error:

@@ -7,9 +7,11 @@ import argparse
 import functools
 import inspect
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
+from vasr.atomic import remove_stale_temporaries, writable_folder
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.errors import VasrError
 from vasr.tracking.base import BatchTracker
@@ -153,6 +155,9 @@ def execute(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.procs < 1:
         raise TrackCommandError(f"--procs must be at least 1, got {args.procs}")
+    writable_folder(Path(args.cache), "--cache")
+    for stale in remove_stale_temporaries(Path(args.cache)):  # only those of dead writers of this host
+        print(f"removed {stale}, left by an interrupted run", file=sys.stderr)
     if args.procs == 1:
         return execute(args)
     if env_rank_world()[1] > 1:

@@ -140,4 +140,6 @@ def load_image_folder(folder: str | Path, keyframes: str | Path, name: str | Non
     paths = list_numbered_images(folder)
     if not paths:
         raise DatasetLayoutError(folder, "holds no frame image (jpg/png)")
-    return _sequence(name or folder.name, ImageFolderFrames(paths), Path(keyframes), folder)
+    frames = ImageFolderFrames(paths)
+    frames.check_sizes()
+    return _sequence(name or folder.name, frames, Path(keyframes), folder)

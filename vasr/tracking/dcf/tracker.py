@@ -61,9 +61,9 @@ class DCFTracker:
     Options are the fields of `DCFConfig` plus ``device`` (any torch device) and ``threads`` (CPU intra-op
     threads while the tracker runs, restored afterwards; ``None`` leaves torch's setting alone). Neither
     changes results beyond floating-point rounding, so neither is part of ``config``. The default, 1
-    thread, pays on a CPU: the per-step tensors are small, so two threads mostly wait on each other
-    (measured: 5-15 steps/s instead of ~160 when another job shares the cores); run one process per
-    core (``vasr track --procs``) for parallelism.
+    thread, pays on a CPU: the per-step tensors are small, so two threads mostly wait on each other,
+    and far more so when another job shares the cores; run one process per core (``vasr track --procs``)
+    for parallelism.
 
     After each `track`, ``last_peak`` and ``last_psr`` hold both failure cues per track (the confidence
     is one of them, by ``confidence``), for diagnostics and for choosing between them."""

@@ -164,10 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(batch_rows, ["windows_per_batch", "refined_boxes_per_s", "vs_tracker_steps_per_s"]))
     print(
         f"{frames} frames of {len(sequences)} sequences on {args.threads} CPU thread(s): VASR "
-    stage_rows.append({"stage": "VASR, end to end", "seconds": round(total, 1), "share": 1.0,
-                       "frames_per_s": fps})  # fmt: skip
-        f"{peer_steps / seconds['peer']:.1f} steps/s) in the same run; {fps / PAPER_FPS:.2f} x the paper's "
-        f"{PAPER_FPS:.0f} FPS on a GPU; {args.tracker} {tracker_rate:.1f} steps/s (both directions: {steps} "
+        f"{fps:.1f} frames/s end to end = {fps / peer_fps:.2f} x {PEER} forward-only ({peer_fps:.1f} "
+        f"frames/s, {peer_steps / seconds['peer']:.1f} steps/s) in the same run; "
+        f"{fps / PAPER_FPS:.2f} x the paper's {PAPER_FPS:.0f} FPS on a GPU; {args.tracker} {tracker_rate:.1f} steps/s (both directions: {steps} "
         f"steps); keyframe adaptation {refiner.adaptation.steps} steps of "
         f"{refiner.adaptation.batch_size} crops per sequence; nets: {source}"
     )

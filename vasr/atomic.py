@@ -97,8 +97,8 @@ def _fsync(path: Path) -> None:
 def atomic_output(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path ``.<name>.<host>-<pid>.<random><suffix>`` beside ``path``; it replaces
     ``path`` when the block ends without error and is removed otherwise (a killed writer's is removed by
-    :func:`remove_stale_temporaries` when the run resumes). Encoders that pick the container from the file name
-    (cv2.VideoWriter) need ``suffix`` to end in the real extension (``".tmp.mp4"``)."""
+    :func:`remove_stale_temporaries` when the run resumes). Encoders that pick the container from the file
+    name (cv2.VideoWriter) need ``suffix`` to end in the real extension (``".tmp.mp4"``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_WRITER}.", suffix=suffix)

@@ -82,6 +82,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keyframe adaptation of the refiner per sequence: optimiser steps on the sequence's own "
         "keyframes (default: the checkpoint's, 150; 0: refine with the trained net as it is)",
     )
+    models.add_argument(
+        "--adapt-batch-size",
+        type=int,
+        default=None,
+        help="jittered keyframe crops per adaptation step (default: the checkpoint's, 32); fewer steps and "
+        "crops are faster and less accurate (README, 'VG-Refine')",
+    )
     models.add_argument("--tracker", choices=sorted(TRACKERS), default="dcf", help="default: %(default)s")
     models.add_argument(
         "--threshold",
@@ -242,6 +249,8 @@ def annotate_sequence(
 def run(args: argparse.Namespace) -> int:
     if args.adapt_steps is not None and args.adapt_steps < 0:
         raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
+    if args.adapt_batch_size is not None and args.adapt_batch_size < 1:
+        raise VasrError(f"--adapt-batch-size must be 1 or more, got {args.adapt_batch_size}")
     writable_folder(args.out, "--out")
     sequences = input_sequences(args)
     formats = list(dict.fromkeys(["json", *args.formats]))
@@ -253,6 +262,8 @@ def run(args: argparse.Namespace) -> int:
     adaptation = refiner.adaptation if refiner is not None else KeyframeAdaptation(steps=0)
     if args.adapt_steps is not None:
         adaptation = dataclasses.replace(adaptation, steps=args.adapt_steps)
+    if args.adapt_batch_size is not None:
+        adaptation = dataclasses.replace(adaptation, batch_size=args.adapt_batch_size)
     tracker = build_batch_tracker(args.tracker)
     annotator = Annotator(
         tracker, assessor, refiner.net if refiner else None, adaptation, threshold=args.threshold

@@ -167,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{fps:.1f} frames/s end to end = {fps / peer_fps:.2f} x {PEER} forward-only ({peer_fps:.1f} "
         f"frames/s, {peer_steps / seconds['peer']:.1f} steps/s) in the same run; "
         f"{fps / PAPER_FPS:.2f} x the paper's {PAPER_FPS:.0f} FPS on a GPU; {args.tracker} "
-        f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); keyframe adaptation {refiner.adaptation.steps} steps of "
-        f"{refiner.adaptation.batch_size} crops per sequence; nets: {source}"
+        f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); keyframe adaptation "
+        f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; nets: {source}"
     )
     report = {
         "frames": frames,

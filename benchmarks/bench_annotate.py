@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         f"frames/s, {peer_steps / seconds['peer']:.1f} steps/s) in the same run; "
         f"{fps / PAPER_FPS:.2f} x the paper's {PAPER_FPS:.0f} FPS on a GPU; {args.tracker} "
         f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); keyframe adaptation "
-        f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; nets: {source}"
+        f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; "
+        f"nets: {source}"
     )
     report = {
         "frames": frames,

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from vasr.data.sequence import Sequence
+from vasr.tracking.cache import sequence_fingerprint
 
 
 @cache
@@ -50,18 +51,10 @@ def frames_digest(sequence: Sequence) -> str:
     return digest.hexdigest()
 
 
-def keyframes_digest(sequence: Sequence, keyframes: np.ndarray) -> str:
-    """The keyframes and the human's boxes on them (NaN where the human saw no target)."""
-    keys = np.asarray(keyframes, dtype=np.int64)
-    boxes = np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan).astype("<f8")
-    digest = hashlib.sha256(keys.astype("<i8").tobytes())
-    digest.update(np.nan_to_num(boxes, nan=-1e300).tobytes())
-    return digest.hexdigest()
-
-
 def provenance(sequence: Sequence, keyframes: np.ndarray, settings: dict[str, Any]) -> dict[str, Any]:
     """The record of one sequence's annotation: its frames, its keyframes and the run's settings."""
-    return {"frames": frames_digest(sequence), "keyframes": keyframes_digest(sequence, keyframes), **settings}
+    keys = sequence_fingerprint(sequence, keyframes)  # the keyframes and the human's boxes on them
+    return {"frames": frames_digest(sequence), "keyframes": keys, **settings}
 
 
 def fingerprint(record: dict[str, Any]) -> str:

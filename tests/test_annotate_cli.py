@@ -170,3 +170,12 @@ def test_a_video_file_is_annotated_like_its_frames(clip, checkpoints, tmp_path: 
     data = json.loads((tmp_path / "out" / "json" / "clip.json").read_text())
     assert data["num_frames"] == len(truth) and data["frame_names"] == [""] * len(truth)
     np.testing.assert_allclose(data["boxes"][20], truth[20], atol=0.006)  # a keyframe: the human box
+
+
+def test_the_adaptation_batch_can_be_set_and_is_recorded(clip, checkpoints, tmp_path: Path, capsys) -> None:
+    refined = ["--no-review", "--refiner", str(checkpoints["refiner"]), "--adapt-steps", "2"]
+    assert _annotate(clip, checkpoints, tmp_path / "small", *refined, "--adapt-batch-size", "4") == 0
+    record = json.loads((tmp_path / "small" / "json" / "clip.json").read_text())["provenance"]
+    assert (record["adaptation"]["steps"], record["adaptation"]["batch_size"]) == (2, 4)
+    assert _annotate(clip, checkpoints, tmp_path / "bad", *refined, "--adapt-batch-size", "0") == 2
+    assert "--adapt-batch-size must be 1 or more" in capsys.readouterr().err

@@ -21,7 +21,7 @@ import torch
 
 from vasr.baselines.blend import blend_by_distance
 from vasr.baselines.interpolation import interpolate_keyframes
-from vasr.checkpoints import ADAPTATION_KEYS
+from vasr.checkpoints import adaptation_settings
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
@@ -170,7 +170,7 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     return built.model, built.datamodule
 
 
-def _data_options(args: argparse.Namespace, fold: int) -> dict[str, Any]:
+def data_options(args: argparse.Namespace, fold: int) -> dict[str, Any]:
     train, held_out = fold_sources(args, fold)
     return {
         "train": [dataclasses.asdict(s) for s in train],
@@ -192,8 +192,8 @@ def train_assessor(
     **model_options: object,
 ) -> TAssessNet:
     """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data at :data:`TRAIN_INTERVAL`."""
-    data_options = {**_data_options(args, fold), "train_stride": train_stride, "batch_size": batch_size}
-    model, data = configured(args.tassess_config, args.seed + fold, dict(model_options), data_options)
+    options = {**data_options(args, fold), "train_stride": train_stride, "batch_size": batch_size}
+    model, data = configured(args.tassess_config, args.seed + fold, dict(model_options), options)
     held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
     return model.net
 
@@ -203,13 +203,13 @@ def train_refiner(
 ) -> VGRefineNet:
     """A VG-Refine net of ``args.refiner_config`` (``variant`` "v" or "vg") trained on ``fold``'s training
     data."""
-    data_options = {
-        **_data_options(args, fold),
+    options = {
+        **data_options(args, fold),
         "train_stride": train_stride,
         "crop_size": crop_size,
         "torch_threads": args.threads,
     }
-    model, data = configured(args.refiner_config, args.seed + fold, {"variant": variant}, data_options)
+    model, data = configured(args.refiner_config, args.seed + fold, {"variant": variant}, options)
     held_out_trainer(args, epochs, f"fold{fold}-{variant}").fit(model, datamodule=data)
     return model.net
 
@@ -219,8 +219,7 @@ def adaptation(args: argparse.Namespace) -> KeyframeAdaptation:
     import yaml
 
     config = yaml.safe_load(Path(args.refiner_config).read_text(encoding="utf-8"))["model"]["init_args"]
-    options = {field: config[key] for key, field in ADAPTATION_KEYS.items() if key in config}
-    return KeyframeAdaptation(**{**options, "steps": args.adapt_steps})
+    return dataclasses.replace(adaptation_settings(config), steps=args.adapt_steps)
 
 
 def start_run(args: argparse.Namespace) -> bool:

@@ -22,7 +22,6 @@ combination, with its time), ``--also-train`` one on the training fold's own cli
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import sys
 import time
@@ -33,7 +32,14 @@ import torch
 from torch import Tensor
 from torch.utils.data import default_collate
 
-from ablations.protocol import add_protocol_arguments, configured, fold_sources, parse_with_config, start_run
+from ablations.protocol import (
+    add_protocol_arguments,
+    configured,
+    data_options,
+    fold_sources,
+    parse_with_config,
+    start_run,
+)
 from vasr.geometry.boxes import box_iou
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence, RefineWindows
@@ -144,18 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 0
     train, held_out = fold_sources(args, 0)
-    data_options = {
-        "train": [dataclasses.asdict(s) for s in train],
-        "val": [dataclasses.asdict(s) for s in held_out],
-        "tracker": args.tracker,
-        "cache_dir": str(args.cache),
-        "crop_size": args.crop_size,
-        "jitter_prob": args.jitter_prob,
-        "seed": args.seed,
-        "torch_threads": args.threads,
-    }
+    options = {**data_options(args, 0), "crop_size": args.crop_size, "jitter_prob": args.jitter_prob,
+               "torch_threads": args.threads}  # fmt: skip
     model_options = {"variant": args.variant, "mask_head": args.mask_head}
-    model, data = configured(args.refiner_config, args.seed, model_options, data_options)
+    model, data = configured(args.refiner_config, args.seed, model_options, options)
     begin = time.perf_counter()
     trainer = pl.Trainer(
         max_steps=args.batches, limit_val_batches=0, logger=False, enable_checkpointing=False,

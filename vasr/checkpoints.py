@@ -40,6 +40,13 @@ class Refiner:
     adaptation: KeyframeAdaptation
 
 
+def adaptation_settings(hparams: dict[str, Any]) -> KeyframeAdaptation:
+    """The keyframe adaptation that a refiner's hyper-parameters (``adapt_*``) record."""
+    return KeyframeAdaptation(
+        **{field: hparams[key] for key, field in ADAPTATION_KEYS.items() if key in hparams}
+    )
+
+
 def read_checkpoint(path: str | Path, what: str) -> dict[str, Any]:
     """The checkpoint's ``hyper_parameters`` and ``state_dict`` (an error naming the file otherwise)."""
     path = Path(path)
@@ -84,6 +91,4 @@ def load_refiner(path: str | Path, device: str | torch.device = "cpu") -> Refine
     is not read) and the keyframe adaptation the checkpoint records."""
     data = read_checkpoint(path, "VG-Refine")
     net = build_net(VGRefineNet, data, Path(path), "VG-Refine", pretrained=False).to(device).eval()
-    hparams = data["hyper_parameters"]
-    options = {field: hparams[key] for key, field in ADAPTATION_KEYS.items() if key in hparams}
-    return Refiner(net, KeyframeAdaptation(**options))
+    return Refiner(net, adaptation_settings(data["hyper_parameters"]))

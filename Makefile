@@ -9,7 +9,7 @@ DATA_DIR ?= data/synth
 DATA ?= default
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench train train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench train shipped-weights train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -43,7 +43,6 @@ synth: $(STAMP)  ## write the embedded default dataset (LaSOT layout) to $(DATA_
 	$(VENV)/bin/vasr synth --out $(DATA_DIR)
 
 demo: synth  ## the main job on the default data: VASR annotation of the held-out half vs linear interpolation
-	@test -f checkpoints/tassess.ckpt || $(MAKE) train-tassess
 	$(VENV)/bin/vasr annotate --root $(DATA_DIR) --fold 1 --out results/demo/vasr
 	$(VENV)/bin/vasr baseline --root $(DATA_DIR) --fold 1 --out results/demo/linear
 	$(VENV)/bin/vasr evaluate --root $(DATA_DIR) --fold 1 --pred vasr=results/demo/vasr/vasr linear=results/demo/linear
@@ -78,8 +77,10 @@ train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (+ OWN_DATA; ch
 
 train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/
 
+shipped-weights: train-tassess  ## rebuild the T-Assess Net shipped in the package (vasr/weights/) with make train's recipe
+	$(PY) -m vasr.cli.publish --ship runs/tassess vasr/weights/tassess.ckpt experiments/tassess.yaml
+
 annotate: $(STAMP)  ## the product on the default data: dense boxes, scores, flags, files (results/annotate)
-	@test -f checkpoints/tassess.ckpt || $(MAKE) train-tassess
 	$(VENV)/bin/vasr annotate --out results/annotate
 
 bench: $(STAMP)  ## end-to-end annotation frames/s and refined boxes/s on this CPU ($(REAL), else default data)

@@ -9,6 +9,15 @@ point per interval.
 Full VASR (Sel-fail, then VG-Refine of the kept box, after the refiner adapted to the sequence's keyframes)
 is measured at ``--refine-intervals`` (default: 30, the interval the nets train at), at every threshold.
 
+The active method (``--active-start``, the human in the loop) starts sparse, a keyframe every
+``--active-start`` frames plus the last, then runs rounds of a simulated annotator (`vasr.simulation`):
+vasr suggests the frames worth a box, ground truth answers the best ``--active-per-round`` share of all
+held-out frames as new keyframes, and only the snippets they end are tracked again, until the human share
+reaches ``--active-budget``. Every round is a point of its line. It is counted strictly: only keyframes are
+human frames; every other visible frame is scored with its box, flagged or not. Its boxes are what
+``vasr annotate`` gives (selection with fusion of agreeing directions, `vasr.selection.select.Fusion`), and
+the same boxes at uniform keyframes, counted the same way, are the line to beat ("uniform").
+
 Scoring of the *final* annotation, over every frame whose ground truth is visible: a frame a human labels
 (a keyframe or a flagged failure frame) is correct, IoU 1 (the human box is the truth); every other frame
 gets the IoU of its annotation box (`vasr.evaluation.score_sequence`). Reported: mean IoU, Acc@0.7
@@ -38,6 +47,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +72,9 @@ from vasr.atomic import atomic_output, atomic_write_text
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
 from vasr.pipeline import Annotator
+from vasr.selection.select import Fusion
+from vasr.selection.suggest import SuggestionRule
+from vasr.simulation import RoundResult, run_session
 from vasr.tables import csv_text, render_table
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
@@ -69,8 +82,26 @@ from vasr.tracking.registry import build_batch_tracker
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 VASR = "vasr"
 REFINED = "vasr-vg"  # full VASR: Sel-fail, then VG-Refine of the kept boxes
-NAMES = {VASR: "VASR (Sel-fail)", REFINED: "VASR (Sel-fail + VG-Refine)", **BASELINES}
-COLUMNS = ["method", "interval", "threshold", "human_share", "labour_saved", "miou", "acc70", "frames"]
+ACTIVE = "active"  # the human in the loop: sparse start, then rounds of suggestions answered
+UNIFORM = "uniform"  # vasr annotate's boxes (selection + fusion) at uniform keyframes, counted as ACTIVE is
+NAMES = {
+    VASR: "VASR (Sel-fail)",
+    REFINED: "VASR (Sel-fail + VG-Refine)",
+    ACTIVE: "vasr active loop (strict)",
+    UNIFORM: "vasr uniform keyframes (strict)",
+    **BASELINES,
+}
+COLUMNS = [
+    "method",
+    "interval",
+    "threshold",
+    "round",
+    "human_share",
+    "labour_saved",
+    "miou",
+    "acc70",
+    "frames",
+]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -102,6 +133,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crop-size", type=int, default=64, help="VG-Refine search crop size")
     parser.add_argument("--refine-stride", type=int, default=5, help="frames between VG-Refine windows")
     add_adaptation_argument(parser)
+    active = parser.add_argument_group("the active loop (human in the loop, simulated annotator)")
+    active.add_argument(
+        "--active-start",
+        type=int,
+        default=90,
+        help="sparse start: a keyframe every N frames (0: no active loop)",
+    )
+    active.add_argument(
+        "--active-per-round", type=float, default=0.004, help="share of all held-out frames boxed per round"
+    )
+    active.add_argument(
+        "--active-budget", type=float, default=0.06, help="human share at which the loop stops"
+    )
+    active.add_argument("--min-doubt", type=float, default=SuggestionRule.min_doubt, help="suggestion rule")
+    active.add_argument(
+        "--disagreement-weight",
+        type=float,
+        default=SuggestionRule.disagreement_weight,
+        help="suggestion rule",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
     args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):
@@ -127,18 +178,46 @@ def final_scores(sequence: Sequence, scores: FrameScores) -> FrameScores:
     )
 
 
-def curve_row(method: str, interval: int, threshold: float | None, scores: list[FrameScores]) -> dict:
+def strict_scores(sequence: Sequence, annotation: AnnotationSet) -> FrameScores:
+    """The active loop's count: keyframes are the human's (IoU 1), every other visible frame is scored with
+    its box, flagged or not."""
+    frame_scores = score_sequence(sequence, AnnotationSet(annotation.boxes, keyframes=annotation.keyframes))
+    return final_scores(sequence, frame_scores)
+
+
+def curve_row(
+    method: str, interval: int, threshold: float | None, scores: list[FrameScores], round_: int | None = None
+) -> dict:
     summary = summarize_scores(scores)
     return {
         "method": method,
         "interval": interval,
         "threshold": threshold,
+        "round": round_,
         "human_share": 1.0 - summary["labour_saved"],
         "labour_saved": summary["labour_saved"],
         "miou": summary["miou"],
         "acc70": summary["acc70"],
         "frames": summary["frames"],
     }
+
+
+def active_rows(
+    args: argparse.Namespace, held_out: list[list[Sequence]], rounds: list[list[RoundResult]]
+) -> list[dict[str, Any]]:
+    """One row per round of the active loop, pooled over the folds (a fold that stopped earlier keeps its
+    last round)."""
+    rows = []
+    for r in range(max((len(f) for f in rounds), default=0)):
+        pooled = []
+        for sequences, fold_rounds in zip(held_out, rounds, strict=True):
+            result = fold_rounds[min(r, len(fold_rounds) - 1)]
+            pooled += [
+                strict_scores(s, a.annotation_set())
+                for s, a in zip(sequences, result.annotations, strict=True)
+            ]
+        rows.append(curve_row(ACTIVE, args.active_start, None, pooled, r))
+    return rows
 
 
 def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
@@ -152,7 +231,7 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
 
     intervals = sorted({r["interval"] for r in rows})
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(intervals), 1)))
-    styles = {"linear": ("s", "--", "black"), "blend": ("^", ":", "dimgray")}
+    styles = {"linear": ("s", "--", "black"), "blend": ("^", ":", "dimgray"), UNIFORM: ("v", "-.", "teal")}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, key, label in zip(axes, ("miou", "acc70"), ("mIoU", "Acc@0.7"), strict=True):
         for colour, interval in zip(colours, intervals, strict=True):
@@ -178,13 +257,18 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                 xs = [100 * r["human_share"] for r in points]
                 ax.plot(xs, [r[key] for r in points], marker="D", color="crimson",
                         label=f"VASR + VG-Refine, every {interval}")  # fmt: skip
+        points = sorted((r for r in rows if r["method"] == ACTIVE), key=lambda r: r["human_share"])
+        if points:
+            xs = [100 * r["human_share"] for r in points]
+            ax.plot(xs, [r[key] for r in points], marker=".", color="darkorange",
+                    label=f"active loop (start every {points[0]['interval']}, suggestions)")  # fmt: skip
         for method, (marker, line, colour) in styles.items():
             points = sorted((r for r in rows if r["method"] == method), key=lambda r: r["human_share"])
             if not points:
                 continue
             xs = [100 * r["human_share"] for r in points]
             ys = [r[key] for r in points]
-            ax.plot(xs, ys, marker=marker, linestyle=line, color=colour, label=BASELINES[method])
+            ax.plot(xs, ys, marker=marker, linestyle=line, color=colour, label=NAMES[method])
             for x, y, r in zip(xs, ys, points, strict=True):
                 ax.annotate(
                     f"1/{r['interval']}", (x, y), textcoords="offset points", xytext=(3, 3), fontsize=6
@@ -209,13 +293,17 @@ def write_outputs(rows: list[dict[str, Any]], out: Path, title: str, extra: dict
             **r,
             "method": NAMES[r["method"]],
             "threshold": "-" if r["threshold"] is None else f"{r['threshold']:g}",
+            "round": "-" if r.get("round") is None else r["round"],
             "human_share": f"{100 * r['human_share']:.1f}%",
         }
         for r in rows
     ]
     print(title)
     print(render_table(shown, COLUMNS))
-    plain = [{**r, "threshold": "" if r["threshold"] is None else r["threshold"]} for r in rows]
+    plain = [
+        {**r, "threshold": "" if r["threshold"] is None else r["threshold"], "round": r.get("round") or ""}
+        for r in rows
+    ]
     atomic_write_text(out / "curve.csv", csv_text(plain, COLUMNS))
     atomic_write_text(
         out / "curve.json", json.dumps({"title": title, "curve": rows, **extra}, indent=2) + "\n"
@@ -232,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     tracker = build_batch_tracker(args.tracker)
     buckets = {k: cache.bucket_for(tracker, k, True) for k in args.intervals}
     scores: dict[tuple[str, int, float | None], list[FrameScores]] = {}
+    active_rounds: list[list[RoundResult]] = []  # per fold
+    held_out: list[list[Sequence]] = []
     seconds: dict[str, float] = {}
     for fold in range(folds):
         begin = time.perf_counter()
@@ -241,10 +331,22 @@ def main(argv: list[str] | None = None) -> int:
         refiner = None
         if args.refine_intervals:
             refiner = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride)
-        annotator = Annotator(tracker, assessor, refiner, adaptation(args))
+        rule = SuggestionRule(args.min_doubt, args.disagreement_weight)
+        annotator = Annotator(tracker, assessor, refiner, adaptation(args), suggest=0, suggestion_rule=rule)
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
-        for sequence in fold_sources(args, fold)[1][0].load():
+        sequences = fold_sources(args, fold)[1][0].load()
+        held_out.append(sequences)
+        if args.active_start:
+            active = Annotator(
+                tracker, assessor, suggest=0, suggestion_rule=rule, variant="sel", fusion=Fusion()
+            )
+            per_round = max(1, round(args.active_per_round * sum(len(s) for s in sequences)))
+            active_rounds.append(
+                run_session(active, sequences, args.active_start, per_round, args.active_budget)
+            )
+            seconds[f"fold{fold}_active"] = time.perf_counter() - begin
+        for sequence in sequences:
             for interval in args.intervals:
                 tracks, _ = cache.get_or_track(
                     sequence, tracker, interval=interval, include_last=True, bucket=buckets[interval]
@@ -254,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
                     frame_scores = score_sequence(sequence, AnnotationSet(boxes, keyframes=keys))
                     scores.setdefault((name, interval, None), []).append(final_scores(sequence, frame_scores))
                 assessment = annotator.assess(sequence, tracks)
+                product = replace(annotator, variant="sel", fusion=Fusion())
+                uniform = product.assemble(sequence, tracks, product.select(tracks, assessment), assessment)
+                scores.setdefault((UNIFORM, interval, None), []).append(
+                    strict_scores(sequence, uniform.annotation_set())
+                )
                 refined = None
                 if refiner is not None and interval in args.refine_intervals:
                     # the kept direction does not depend on the threshold (only the flags do): refine once
@@ -271,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
                         )
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [curve_row(m, k, None, scores[(m, k, None)]) for m in BASELINES for k in args.intervals]
+    rows += [curve_row(UNIFORM, k, None, scores[(UNIFORM, k, None)]) for k in args.intervals]
+    rows += active_rows(args, held_out, active_rounds)
     rows += [curve_row(VASR, k, t, scores[(VASR, k, t)]) for k in args.intervals for t in args.thresholds]
     rows += [
         curve_row(REFINED, k, t, scores[(REFINED, k, t)])

@@ -1,5 +1,8 @@
 """Selection ablation (paper Table 2: Fwd, Bwd, Sel, Sel-fail) with the baselines, in one run.
 
+Beyond the paper, "sel + fusion" and "sel-fail + fusion" keep the score- and distance-weighted mean of
+both directions where they agree (`vasr.selection.select.Fusion`, what ``vasr annotate`` does by default).
+
 Baselines measured in the same run on the same frames: linear interpolation between keyframes, and the
 tracker's forward/backward blend weighted by the distance to the keyframes (TrackingNet's recipe).
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +40,12 @@ from vasr.annotations.result_dir import AnnotationSet
 from vasr.evaluation import score_sequence, summarize_scores
 from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
-from vasr.selection.select import VARIANTS
+from vasr.selection.select import VARIANTS, Fusion
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import build_batch_tracker
 
 BASELINES = ("linear", "blend")
+FUSED = ("sel", "sel-fail")  # the variants also measured with fusion of agreeing directions
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -69,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 0
     several = len(args.temporal) > 1
-    methods = {t: {v: f"{v} ({t})" if several else v for v in VARIANTS} for t in args.temporal}
+    variants = [*VARIANTS, *(f"{v} + fusion" for v in FUSED)]
+    methods = {t: {v: f"{v} ({t})" if several else v for v in variants} for t in args.temporal}
     scores: dict[str, list] = {
         m: [] for m in [*BASELINES, *(m for t in methods.values() for m in t.values())]
     }
@@ -92,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
             for temporal, annotator in annotators.items():
                 assessment = annotator.assess(sequence, tracks)
-                for variant in VARIANTS:
-                    selection = annotator.select(tracks, assessment, variant)
+                for variant in variants:
+                    fusion = Fusion() if variant.endswith(" + fusion") else None
+                    rule = variant.removesuffix(" + fusion")
+                    selection = replace(annotator, fusion=fusion).select(tracks, assessment, rule)
                     annotation = annotator.assemble(sequence, tracks, selection, assessment)
                     frame_scores = score_sequence(sequence, annotation.annotation_set())
                     scores[methods[temporal][variant]].append(frame_scores)

@@ -23,10 +23,15 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     ]  # fmt: skip
     assert select_cv.main(argv) == 0
     table = json.loads((out / "table.json").read_text())["table"]
-    assert [row["method"] for row in table] == ["linear", "blend", "fwd", "bwd", "sel", "sel-fail"]
-    sel, sel_fail = table[4], table[5]
+    assert [row["method"] for row in table] == [
+        "linear", "blend", "fwd", "bwd", "sel", "sel-fail", "sel + fusion", "sel-fail + fusion"
+    ]  # fmt: skip
+    sel, sel_fail, fused, fused_fail = table[4:8]
     assert sel_fail["evaluated"] <= sel["evaluated"]  # flagged frames go to a human and are not scored
     assert sel_fail["labour_saved"] <= sel["labour_saved"]
+    # fusion changes boxes, never which frames are flagged
+    assert (fused["evaluated"], fused_fail["evaluated"]) == (sel["evaluated"], sel_fail["evaluated"])
+    assert fused_fail["labour_saved"] == sel_fail["labour_saved"]
 
 
 @pytest.mark.slow

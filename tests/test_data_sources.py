@@ -21,4 +21,3 @@ def test_a_sequence_in_two_sources_is_an_error_naming_it_and_both_sources(tiny_r
     message = str(info.value)
     assert repr(name) in message
     assert f"lasot data at {tiny_root} and in lasot data at {tiny_root} (fold 0 of 2)" in message
-

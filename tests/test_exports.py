@@ -46,6 +46,7 @@ KEYFRAMES = [0, 5]
 FAILURE = [False, False, True, True, False, False]
 QUALITY = [NAN, 0.8, -0.6, NAN, 0.3, NAN]
 DIRECTION = [-1, 0, 0, -1, 1, -1]
+SUGGESTIONS = [2, 4]  # box frame 2 first, then frame 4
 FORMATS = ["lasot", "otb", "got10k", "trackingnet", "mot", "cvat", "json", "vasr"]
 
 
@@ -59,6 +60,7 @@ def make_annotation(name: str = "bird-3", **changes: object) -> DenseAnnotation:
         "direction": DIRECTION,
         "image_size": (WIDTH, HEIGHT),
         "frame_names": [f"{i:08d}.jpg" for i in range(1, 7)],
+        "suggestions": SUGGESTIONS,
     }
     fields.update(changes)
     return DenseAnnotation(**fields)
@@ -230,7 +232,7 @@ def test_cvat_video_xml(ann: DenseAnnotation, tmp_path: Path) -> None:
     label = task.find("labels/label")
     assert label.findtext("name") == "bird"
     declared = {a.findtext("name"): a.findtext("input_type") for a in label.findall("attributes/attribute")}
-    assert declared == {"human_keyframe": "checkbox", "review": "checkbox"}
+    assert declared == {"human_keyframe": "checkbox", "review": "checkbox", "suggestion_rank": "number"}
 
     (track,) = root.findall("track")
     assert track.get("id") == "0" and track.get("label") == "bird"
@@ -241,7 +243,9 @@ def test_cvat_video_xml(ann: DenseAnnotation, tmp_path: Path) -> None:
         assert (box.get("keyframe"), box.get("occluded"), box.get("z_order")) == ("1", "0", "0")
         attributes = {a.get("name"): a.text for a in box.findall("attribute")}
         assert attributes["human_keyframe"] == ("true" if index in KEYFRAMES else "false")
-        assert attributes["review"] == ("true" if FAILURE[index] else "false")
+        # to review: flagged (2, 3) or suggested (2, 4); the rank says which to box first
+        assert attributes["review"] == ("true" if FAILURE[index] or index in SUGGESTIONS else "false")
+        assert attributes["suggestion_rank"] == {2: "1", 4: "2"}.get(index, "0")
         assert box.get("outside") == ("0" if has_box()[index] else "1")
         corners = [float(box.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")]
         x, y, w, h = BOXES[index if has_box()[index] else 2]  # no box: the previous box is repeated
@@ -267,6 +271,7 @@ def test_json_holds_everything(ann: DenseAnnotation, tmp_path: Path) -> None:
     assert data["quality"] == [None, 0.8, -0.6, None, 0.3, None]
     assert data["direction"] == ["none", "forward", "forward", "none", "backward", "none"]
     assert data["frame_names"] == ann.frame_names
+    assert data["suggestions"] == SUGGESTIONS
     assert data["labour_saved"] == pytest.approx(ann.labour_saved)
 
 

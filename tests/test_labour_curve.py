@@ -35,14 +35,17 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
         "--intervals", *map(str, INTERVALS), "--thresholds", *map(str, THRESHOLDS),
         "--cache", str(tmp_path / "cache"), "--out", str(out),
         "--refine-intervals", "30", "--refine-epochs", "1", "--crop-size", "32", "--adapt-steps", "3",
+        "--active-start", "30", "--active-per-round", "0.02", "--active-budget", "0.1",
     ]  # fmt: skip
     assert labour_curve.main(argv) == 0
     with open(out / "curve.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == [
-        "method", "interval", "threshold", "human_share", "labour_saved", "miou", "acc70", "frames",
+        "method", "interval", "threshold", "round", "human_share", "labour_saved", "miou", "acc70", "frames",
     ]  # fmt: skip
-    expected = [(m, k, "") for m in ("linear", "blend") for k in INTERVALS]
+    active = [r for r in rows if r["method"] == "active"]
+    rows = [r for r in rows if r["method"] != "active"]
+    expected = [(m, k, "") for m in ("linear", "blend", "uniform") for k in INTERVALS]
     expected += [("vasr", k, t) for k in INTERVALS for t in THRESHOLDS]
     expected += [("vasr-vg", 30, t) for t in THRESHOLDS]  # full VASR only at --refine-intervals
     assert [
@@ -57,9 +60,9 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
     for interval in INTERVALS:
         key_share, frames = _keyframe_share(tiny_root, interval)
         assert all(int(r["frames"]) == frames for r in rows)
-        for baseline in ("linear", "blend"):
+        for baseline in ("linear", "blend", "uniform"):
             (row,) = [r for r in rows if r["method"] == baseline and int(r["interval"]) == interval]
-            assert float(row["human_share"]) == pytest.approx(key_share)  # baselines flag nothing
+            assert float(row["human_share"]) == pytest.approx(key_share)  # keyframes only: nothing flagged
         vasr = [r for r in rows if r["method"] == "vasr" and int(r["interval"]) == interval]
         shares = [float(r["human_share"]) for r in vasr]  # in threshold order
         assert shares == sorted(shares), shares  # a higher threshold flags a superset of the frames
@@ -72,8 +75,20 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
     by_key = {(r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])): r for r in rows}
     assert float(by_key[("vasr-vg", 30, 1.5)]["miou"]) == 1.0  # every frame by hand, refined or not
 
+    # the active loop: starts at the uniform-30 keyframes, each round boxes 2% of the frames more (at most
+    # 10% in all); its first round is the uniform line at those keyframes
+    key_share, frames = _keyframe_share(tiny_root, 30)
+    assert [int(r["round"] or 0) for r in active] == list(range(len(active))) and len(active) >= 2
+    shares = [float(r["human_share"]) for r in active]
+    assert shares[0] == pytest.approx(key_share) and shares == sorted(shares) and shares[-1] <= 0.1 + 1e-9
+    assert all(b - a <= 0.02 + 1 / frames for a, b in zip(shares, shares[1:], strict=False))
+    (uniform30,) = [r for r in rows if r["method"] == "uniform" and int(r["interval"]) == 30]
+    assert float(active[0]["miou"]) == pytest.approx(float(uniform30["miou"]))  # the same keyframes, boxes
+
     report = json.loads((out / "curve.json").read_text())
-    assert [(r["method"], r["interval"]) for r in report["curve"]] == [(m, k) for m, k, _ in expected]
+    assert [(r["method"], r["interval"]) for r in report["curve"] if r["method"] != "active"] == [
+        (m, k) for m, k, _ in expected
+    ]
     assert report["curve"][0]["threshold"] is None
     assert (out / "curve.png").stat().st_size > 0
     assert (out / "fold0").is_dir() and (out / "fold1").is_dir()  # one CSV log per trained fold

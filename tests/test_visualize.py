@@ -60,16 +60,23 @@ def test_quality_plot_is_a_png_of_the_requested_size(
 
 def test_quality_plot_without_any_score(tmp_path: Path) -> None:
     """Only keyframes, nothing flagged: the plot still renders (no score to place, no failure to shade)."""
-    human_only = make_annotation(keyframes=list(range(6)), failure=[False] * 6, quality=[np.nan] * 6)
+    human_only = make_annotation(
+        keyframes=list(range(6)), failure=[False] * 6, quality=[np.nan] * 6, suggestions=[]
+    )
     path = quality_plot(human_only, tmp_path / "q.png")
     assert cv2.imread(str(path)).shape == (320, 1000, 3)
 
 
-def test_review_selection_puts_failures_first_then_lowest_scores(ann: DenseAnnotation) -> None:
-    # Flagged 2, 3 in time order; then the scored unflagged frames by ascending score: 4 (0.3), 1 (0.8).
-    assert review_selection(ann, 24) == [2, 3, 4, 1]
-    assert review_selection(ann, 3) == [2, 3, 4]
+def test_review_selection_puts_suggestions_first_then_failures_then_lowest_scores(
+    ann: DenseAnnotation,
+) -> None:
+    # Suggested 2, 4 in rank order; then the other flagged frame 3; then the rest by ascending score: 1.
+    assert review_selection(ann, 24) == [2, 4, 3, 1]
+    assert review_selection(ann, 3) == [2, 4, 3]
     assert review_selection(ann, 0) == []
+    unsuggested = make_annotation(suggestions=[])
+    # Flagged 2, 3 in time order; then the scored unflagged frames by ascending score: 4 (0.3), 1 (0.8).
+    assert review_selection(unsuggested, 24) == [2, 3, 4, 1]
 
 
 def test_contact_sheet_grid_size_and_frames_shown(ann: DenseAnnotation, tmp_path: Path) -> None:
@@ -81,7 +88,7 @@ def test_contact_sheet_grid_size_and_frames_shown(ann: DenseAnnotation, tmp_path
 
     thumb = 40
     shown = contact_sheet(ann, frames, tmp_path / "sheet.png", thumb=thumb)
-    assert shown == [2, 3, 4, 1] and sorted(asked) == sorted(shown)  # only the frames shown are decoded
+    assert shown == [2, 4, 3, 1] and sorted(asked) == sorted(shown)  # only the frames shown are decoded
     sheet = cv2.cvtColor(cv2.imread(str(tmp_path / "sheet.png")), cv2.COLOR_BGR2RGB)
     columns = min(len(shown), SHEET_COLUMNS)
     rows = math.ceil(len(shown) / columns)
@@ -101,6 +108,7 @@ def test_contact_sheet_wraps_rows(tmp_path: Path) -> None:
         quality=np.linspace(-1, 1, count),
         direction=np.zeros(count, int),
         frame_names=[],
+        suggestions=[],
     )
     shown = contact_sheet(many, grey_frame, tmp_path / "sheet.png", thumb=30)
     assert shown == list(range(count))  # ascending score
@@ -111,7 +119,9 @@ def test_contact_sheet_wraps_rows(tmp_path: Path) -> None:
 
 
 def test_contact_sheet_with_nothing_to_show_writes_a_small_notice(tmp_path: Path) -> None:
-    human_only = make_annotation(keyframes=list(range(6)), failure=[False] * 6, quality=[np.nan] * 6)
+    human_only = make_annotation(
+        keyframes=list(range(6)), failure=[False] * 6, quality=[np.nan] * 6, suggestions=[]
+    )
     path = tmp_path / "sheet.png"
     assert contact_sheet(human_only, grey_frame, path, thumb=40) == []
     assert cv2.imread(str(path)).shape == (40 + caption_height(40), 80, 3)

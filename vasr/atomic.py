@@ -125,4 +125,3 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` as UTF-8 with ``\\n`` line ends, atomically."""
     with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
-

@@ -25,6 +25,7 @@ from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
 
+SHIPPED_TASSESS = Path(__file__).resolve().parent / "weights" / "tassess.ckpt"  # `make shipped-weights`
 ADAPTATION_KEYS = {"adapt_steps": "steps", "adapt_lr": "lr", "adapt_batch_size": "batch_size"}
 
 

@@ -1,4 +1,4 @@
-"""VASR on one sequence, in stages: track -> assess -> select -> adapt -> refine -> assemble.
+"""VASR on one sequence, in stages: track -> assess -> select -> adapt -> refine -> assemble -> suggest.
 
 Each stage is one call into its own package and returns one small result, so a caller that varies one stage
 (an ablation's variants, the labour curve's thresholds, a benchmark's timer) takes the outputs of the others
@@ -6,7 +6,8 @@ instead of chaining the stages again. ``Annotator.annotate`` runs them all; ``va
 ablation driver and the benchmarks go through these methods. Nothing here knows about files.
 
 * **track**: forward from each keyframe and backward from the next (``vasr.tracking.snippets``), or tracks
-  given by the caller (the track cache, precomputed results).
+  given by the caller (the track cache, precomputed results). With the ``previous`` tracks of an earlier
+  round, only snippets whose end keyframes changed are tracked again (a correction round).
 * **assess**: T-Assess scores of both directions (``vasr.selection.assess``).
 * **select** (paper section 3.3): per frame the direction with the higher score; with "sel-fail", frames
   where both scores are below ``threshold`` are flagged for a human. A flagged frame keeps its best guess
@@ -16,6 +17,8 @@ ablation driver and the benchmarks go through these methods. Nothing here knows 
 * **refine**: the kept box of each frame refined by the (adapted) refiner, in its kept direction only.
 * **assemble**: the DenseAnnotation. This is the one place where keyframe rows get the human's boxes (NaN
   where the human saw no target): tracks need not repeat them (precomputed results do not).
+* **suggest**: the frames a human box is worth most on, ranked (``vasr.selection.suggest``): low scores of
+  the kept box, forward/backward disagreement, the length of the doubtful run, one per run first.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from vasr.refinement.model import VGRefineNet
 from vasr.refinement.refine import refine_kept
 from vasr.selection.assess import assess_sequence
 from vasr.selection.model import TAssessNet
-from vasr.selection.select import Selection, Variant, select_tracks
+from vasr.selection.select import Fusion, Selection, Variant, fuse_agreeing, select_tracks
+from vasr.selection.suggest import Suggestion, SuggestionRule, frame_doubt, suggest_frames
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
@@ -89,6 +93,10 @@ class Annotator:
         threshold: failure threshold on the scores (0: f(IoU) = 0 at IoU 0.5, the paper's choice).
         variant: the selection rule (``vasr.selection.select``; "sel-fail" is VASR's).
         response_size: side of the response maps T-Assess and the G-Module read.
+        suggest: how many frames to suggest per sequence (0: none).
+        suggestion_rule: how the suggestions are ranked.
+        fusion: where both directions agree, keep their weighted mean instead of the better one
+            (``vasr.selection.select.Fusion``); None: the paper's selection.
     """
 
     tracker: BatchTracker | None
@@ -98,16 +106,23 @@ class Annotator:
     threshold: float = 0.0
     variant: Variant = "sel-fail"
     response_size: int = 19
+    suggest: int = 10
+    suggestion_rule: SuggestionRule = field(default_factory=SuggestionRule)
+    fusion: Fusion | None = None
 
     def track(
-        self, sequence: Sequence, keyframes: np.ndarray | None = None, progress: bool = False
+        self,
+        sequence: Sequence,
+        keyframes: np.ndarray | None = None,
+        progress: bool = False,
+        previous: SequenceTracks | None = None,
     ) -> SequenceTracks:
         """Forward and backward tracks between ``keyframes`` (default: the sequence's own, see
-        :func:`keyframes_of`)."""
+        :func:`keyframes_of`); the snippets ``previous`` tracked with the same end keyframes are reused."""
         if self.tracker is None:
             raise ValueError("this Annotator has no tracker: pass the tracks in")
         keys = keyframes_of(sequence) if keyframes is None else keyframes
-        return track_sequence(sequence, self.tracker, keys, progress=progress)
+        return track_sequence(sequence, self.tracker, keys, progress=progress, previous=previous)
 
     def assess(self, sequence: Sequence, tracks: SequenceTracks) -> Assessment:
         if len(tracks) != len(sequence):
@@ -124,14 +139,19 @@ class Annotator:
         variant: Variant | None = None,
         threshold: float | None = None,
     ) -> Selection:
-        """The kept direction per frame and the failure frames (this Annotator's rule unless told)."""
-        return select_tracks(
+        """The kept direction per frame and the failure frames (this Annotator's rule unless told); with
+        ``fusion``, agreeing directions are fused."""
+        variant = self.variant if variant is None else variant
+        selection = select_tracks(
             tracks,
             assessment.forward,
             assessment.backward,
-            self.variant if variant is None else variant,
+            variant,
             self.threshold if threshold is None else threshold,
         )
+        if self.fusion is None or variant not in ("sel", "sel-fail"):
+            return selection
+        return fuse_agreeing(tracks, selection, assessment.forward, assessment.backward, self.fusion)
 
     def material(self, sequence: Sequence, tracks: SequenceTracks) -> RefineSequence:
         """What adaptation and refinement read: the tracks' geometry and the keyframes' boxes."""
@@ -185,15 +205,45 @@ class Annotator:
             frame_names=frame_names(sequence),
         )
 
+    def doubt(self, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
+        """``(N,)`` how much IoU each frame's box is expected to lose (``vasr.selection.suggest``)."""
+        return frame_doubt(
+            annotation.quality,
+            tracks.forward.boxes,
+            tracks.backward.boxes,
+            tracks.forward.valid,
+            tracks.backward.valid,
+            annotation.keyframe_mask,
+            self.suggestion_rule.disagreement_weight,
+        )
+
+    def suggestions(
+        self, annotation: DenseAnnotation, tracks: SequenceTracks, count: int | None = None
+    ) -> list[Suggestion]:
+        """The ``count`` (default: this Annotator's ``suggest``) frames to box next, best first."""
+        count = self.suggest if count is None else count
+        return suggest_frames(self.doubt(annotation, tracks), count, self.suggestion_rule.min_doubt)
+
     def annotate(
-        self, sequence: Sequence, tracks: SequenceTracks | None = None, progress: bool = False
+        self,
+        sequence: Sequence,
+        tracks: SequenceTracks | None = None,
+        progress: bool = False,
+        previous: SequenceTracks | None = None,
     ) -> DenseAnnotation:
-        """Every stage in order (tracking unless ``tracks`` are given)."""
-        tracks = self.track(sequence, progress=progress) if tracks is None else tracks
+        """Every stage in order (tracking unless ``tracks`` are given, reusing ``previous`` tracks of
+        unchanged snippets)."""
+        if tracks is None:
+            tracks = self.track(sequence, progress=progress, previous=previous)
         assessment = self.assess(sequence, tracks)
         selection = self.select(tracks, assessment)
         boxes = None
         if self.refiner is not None and self.refiner.variant != "none":
             material = self.material(sequence, tracks)
             boxes = self.refine(material, selection, self.adapt(material))
-        return self.assemble(sequence, tracks, selection, assessment, boxes)
+        annotation = self.assemble(sequence, tracks, selection, assessment, boxes)
+        if self.suggest > 0:
+            annotation.suggestions = np.array(
+                [s.frame for s in self.suggestions(annotation, tracks)], np.int64
+            )
+        return annotation

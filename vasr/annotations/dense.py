@@ -32,6 +32,8 @@ class DenseAnnotation:
             -1 keyframe / none.
         image_size: (width, height) of the frames, which the exporters need (CVAT, MOT, GOT-10k labels).
         frame_names: (N,) frame file names, ``''`` for frames decoded from a video; empty = all ``''``.
+        suggestions: (S,) int64 frames vasr asks a human to box next, best first (``vasr.selection.suggest``);
+            never keyframes.
     """
 
     name: str
@@ -42,6 +44,7 @@ class DenseAnnotation:
     direction: np.ndarray
     image_size: tuple[int, int]
     frame_names: list[str] = field(default_factory=list)
+    suggestions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         if (
@@ -68,6 +71,7 @@ class DenseAnnotation:
         if len(names) != count or not all(isinstance(n, str) for n in names):
             raise ValueError(f"{self.name}: {len(names)} frame names for {count} frames (use '' per frame)")
         self.frame_names = names
+        self.suggestions = _suggestions(self.name, self.suggestions, count, self.keyframes)
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -83,6 +87,13 @@ class DenseAnnotation:
         mask = np.zeros(len(self), dtype=bool)
         mask[self.keyframes] = True
         return mask
+
+    @property
+    def suggestion_rank(self) -> np.ndarray:
+        """(N,) int64 rank of each frame in the suggestions (1 = box it first), 0 where not suggested."""
+        rank = np.zeros(len(self), dtype=np.int64)
+        rank[self.suggestions] = np.arange(1, len(self.suggestions) + 1)
+        return rank
 
     @property
     def review_frames(self) -> np.ndarray:
@@ -127,6 +138,18 @@ def _keyframes(name: str, keyframes: np.ndarray, count: int) -> np.ndarray:
     if outside.size:
         raise ValueError(f"{name}: keyframe {int(outside[0])} outside 0..{count - 1}")
     return np.unique(array)
+
+
+def _suggestions(name: str, suggestions: np.ndarray, count: int, keyframes: np.ndarray) -> np.ndarray:
+    array = np.asarray(suggestions).reshape(-1)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name}: suggestions must be integer frame indices, got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    if ((array < 0) | (array >= count)).any() or len(np.unique(array)) != len(array):
+        raise ValueError(f"{name}: suggestions {array.tolist()} must be distinct frames in 0..{count - 1}")
+    if np.isin(array, keyframes).any():
+        raise ValueError(f"{name}: a suggested frame is already a keyframe")
+    return array
 
 
 def _per_frame(name: str, what: str, values: np.ndarray, count: int, dtype: type) -> np.ndarray:

@@ -144,6 +144,18 @@ def _checkbox(parent: ET.Element, name: str) -> None:
         ET.SubElement(attribute, tag).text = text
 
 
+def _number(parent: ET.Element, name: str, maximum: int) -> None:
+    attribute = ET.SubElement(parent, "attribute")
+    for tag, text in (
+        ("name", name),
+        ("mutable", "True"),
+        ("input_type", "number"),
+        ("default_value", "0"),
+        ("values", f"0\n{max(maximum, 1)}\n1"),
+    ):
+        ET.SubElement(attribute, tag).text = text
+
+
 def _text(parent: ET.Element, tag: str, text: object) -> ET.Element:
     element = ET.SubElement(parent, tag)
     element.text = str(text)
@@ -156,7 +168,8 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
     Corners are CVAT's ``xtl, ytl, xbr = x + w, ybr = y + h`` in 0-based pixels. Every box carries
     ``keyframe="1"``: CVAT stores only keyframe shapes on import and re-interpolates the others linearly
     (cvat-ai/cvat#7290, #7498), which would throw the dense boxes away. Human keyframes and the frames to
-    review are therefore the checkbox attributes ``human_keyframe`` and ``review``, declared on the label.
+    review are therefore the checkbox attributes ``human_keyframe`` and ``review`` (flagged or suggested),
+    and ``suggestion_rank`` a number (1 = box it first, 0 = not suggested), all declared on the label.
     A frame without a box is ``outside="1"`` and repeats the nearest box so that CVAT has coordinates."""
     count = len(ann)
     width, height = ann.image_size
@@ -178,11 +191,13 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
     attributes = ET.SubElement(label_element, "attributes")
     _checkbox(attributes, "human_keyframe")
     _checkbox(attributes, "review")
+    _number(attributes, "suggestion_rank", len(ann.suggestions))
     size = ET.SubElement(task, "original_size")
     _text(size, "width", width)
     _text(size, "height", height)
 
-    present, human = ann.has_box, ann.keyframe_mask
+    present, human, rank = ann.has_box, ann.keyframe_mask, ann.suggestion_rank
+    review = ann.failure | (rank > 0)
     filled = _nearest_boxes(ann.boxes, present)
     track = ET.SubElement(root, "track", {"id": "0", "label": label})
     for index in range(count):
@@ -202,8 +217,9 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
                 "z_order": "0",
             },
         )
-        for name, flag in (("human_keyframe", human[index]), ("review", ann.failure[index])):
+        for name, flag in (("human_keyframe", human[index]), ("review", review[index])):
             ET.SubElement(box, "attribute", {"name": name}).text = "true" if flag else "false"
+        ET.SubElement(box, "attribute", {"name": "suggestion_rank"}).text = str(rank[index])
     ET.indent(root, space="  ")
     text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
     path = Path(directory) / f"{ann.name}.xml"
@@ -242,6 +258,7 @@ def write_json(
         "quality": [None if np.isnan(q) else float(q) for q in ann.quality],
         "direction": [DIRECTION_NAMES[int(d)] for d in ann.direction],
         "frame_names": ann.frame_names,
+        "suggestions": ann.suggestions.tolist(),
         "labour_saved": ann.labour_saved,
         **(extra or {}),
     }
@@ -269,11 +286,16 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             direction=np.array([names[d] for d in data["direction"]], dtype=np.int64),
             image_size=(data["image_size"]["width"], data["image_size"]["height"]),
             frame_names=data["frame_names"],
+            # a frame the human boxed since (an edited file) is no longer a suggestion
+            suggestions=np.asarray(
+                [f for f in data.get("suggestions", []) if f not in set(data["keyframes"])], dtype=np.int64
+            ),
         )
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
     known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
-             "failure_frames", "quality", "direction", "frame_names", "labour_saved"}  # fmt: skip
+             "failure_frames", "quality", "direction", "frame_names", "suggestions",
+             "labour_saved"}  # fmt: skip
     return ann, {k: v for k, v in data.items() if k not in known}
 
 

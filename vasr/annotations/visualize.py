@@ -110,12 +110,15 @@ def quality_plot(ann: DenseAnnotation, path: str | Path, size: tuple[int, int] =
 
 
 def review_selection(ann: DenseAnnotation, max_frames: int) -> list[int]:
-    """Frames worth a look, most urgent first: every flagged frame in time order, then the other scored
-    frames by ascending score (keyframes are human boxes and never shown), at most ``max_frames``."""
-    flagged = ann.review_frames.tolist()
+    """Frames worth a look, most urgent first: the suggestions in rank order, then every other flagged frame
+    in time order, then the other scored frames by ascending score (keyframes are human boxes and never
+    shown), at most ``max_frames``."""
+    suggested = ann.suggestions.tolist()
+    flagged = [f for f in ann.review_frames.tolist() if f not in set(suggested)]
     candidates = np.isfinite(ann.quality) & ~ann.failure & ~ann.keyframe_mask
+    candidates[ann.suggestions] = False
     order = np.argsort(np.where(candidates, ann.quality, np.inf), kind="stable")[: int(candidates.sum())]
-    return (flagged + order.tolist())[: max(0, max_frames)]
+    return (suggested + flagged + order.tolist())[: max(0, max_frames)]
 
 
 def caption_height(thumb: int) -> int:
@@ -173,6 +176,9 @@ def _thumbnail(
     colour = (255, 255, 255)
     if ann.failure[index]:
         caption, colour = caption + " FAIL", STATUS_COLOURS[FAILURE]
+    rank = ann.suggestion_rank[index]
+    if rank:
+        caption = f"{rank}. {caption}"
     _put_text(cell, caption, (3, thumb + caption_height(thumb) - 4), colour, thumb / 400)
     return cell
 

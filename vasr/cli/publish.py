@@ -1,18 +1,32 @@
-"""Publish the best checkpoint of the newest training run under a stable name (``make train`` uses it).
+"""Publish the best checkpoint of the newest training run under a stable name (``make train`` uses it), or
+ship it inside the package (``make shipped-weights``).
 
 ``python -m vasr.cli.publish runs/tassess checkpoints/tassess.ckpt`` copies the best checkpoint that
 ``ModelCheckpoint`` kept in the newest ``lightning_logs/version_N/checkpoints`` (the one that is not
 ``last.ckpt``; ``last.ckpt`` when there is no other) to the destination, atomically, so ``vasr annotate``
-finds it at its default path."""
+finds it at its default path.
+
+``python -m vasr.cli.publish --ship runs/tassess vasr/weights/tassess.ckpt experiments/tassess.yaml`` writes
+only what inference reads (the hyper-parameters and the weights, no optimiser state: a few hundred kB) and,
+beside it, ``tassess.json``: the recipe that rebuilds it, the training config it was made with, its epoch and
+validation loss, and the SHA-256 of the shipped file (a test checks that file and record agree)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import shutil
 import sys
 from pathlib import Path
 
-from vasr.atomic import atomic_output
+import torch
+import yaml
+
+from vasr.atomic import atomic_output, atomic_write_text
 from vasr.errors import VasrError
+
+SHIP_RECIPE = "make shipped-weights"
 
 
 def best_checkpoint(run_dir: str | Path) -> Path:
@@ -33,17 +47,49 @@ def publish(run_dir: str | Path, destination: str | Path) -> Path:
     return source
 
 
+def ship(run_dir: str | Path, destination: str | Path, config: str | Path) -> Path:
+    """Write the stripped best checkpoint to ``destination`` and its record to ``destination.json``."""
+    source, destination = best_checkpoint(run_dir), Path(destination)
+    data = torch.load(source, map_location="cpu", weights_only=True)
+    stripped = {"hyper_parameters": data["hyper_parameters"], "state_dict": data["state_dict"]}
+    buffer = io.BytesIO()
+    torch.save(stripped, buffer)
+    payload = buffer.getvalue()
+    with atomic_output(destination) as tmp:
+        Path(tmp).write_bytes(payload)
+    scores = [
+        v.get("best_model_score") for v in (data.get("callbacks") or {}).values() if isinstance(v, dict)
+    ]
+    score = next((float(s) for s in scores if s is not None), None)
+    record = {
+        "recipe": SHIP_RECIPE,
+        "config": yaml.safe_load(Path(config).read_text(encoding="utf-8")),
+        "epoch": int(data.get("epoch", -1)),
+        "val_loss": score,
+        "hyper_parameters": {k: v for k, v in data["hyper_parameters"].items() if not k.startswith("_")},
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "bytes": len(payload),
+    }
+    atomic_write_text(destination.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return source
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m vasr.cli.publish RUN_DIR DESTINATION", file=sys.stderr)
+    shipping = bool(args) and args[0] == "--ship"
+    if (shipping and len(args) != 4) or (not shipping and len(args) != 2):
+        print(
+            "usage: python -m vasr.cli.publish RUN_DIR DESTINATION\n"
+            "       python -m vasr.cli.publish --ship RUN_DIR DESTINATION TRAINING_CONFIG",
+            file=sys.stderr,
+        )
         return 2
     try:
-        source = publish(*args)
+        source = ship(*args[1:]) if shipping else publish(*args)
     except VasrError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{source} -> {args[1]}")
+    print(f"{source} -> {args[-2] if shipping else args[1]}")
     return 0
 
 

@@ -19,7 +19,7 @@ from vasr.geometry.masks import (
     gaussian_weight_map,
     rectified_accumulation,
 )
-from vasr.geometry.quality import quality_loss, quality_score
+from vasr.geometry.quality import expected_iou, quality_loss, quality_score
 
 __all__ = [
     "aggregate_rows_cols",
@@ -35,6 +35,7 @@ __all__ = [
     "pairwise_box_iou",
     "quality_loss",
     "quality_score",
+    "expected_iou",
     "rectified_accumulation",
     "xywh_to_cxcywh",
     "xywh_to_xyxy",

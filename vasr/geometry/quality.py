@@ -28,6 +28,18 @@ def quality_score(iou: Tensor | float, alpha: float = 50.0, beta: float = 2.0) -
     return alpha ** (1 / beta) * d / (1 + alpha * d.abs() ** beta) ** (1 / beta)
 
 
+def expected_iou(score: Tensor | float, alpha: float = 50.0, beta: float = 2.0) -> Tensor:
+    """The IoU whose quality score is ``score``: the inverse of :func:`quality_score`, so a predicted score
+    reads as an expected IoU. Scores at or beyond the saturation level map to IoU 0 or 1 (clamped to
+    [0, 1]); NaN stays NaN."""
+    g = torch.as_tensor(score)
+    if not g.is_floating_point():
+        g = g.to(torch.get_default_dtype())
+    magnitude = g.abs().clamp(max=1.0 - 1e-9) ** beta
+    d = g.sign() * (magnitude / (alpha * (1.0 - magnitude))) ** (1 / beta)
+    return (0.5 + d).clamp(0.0, 1.0)
+
+
 def quality_loss(
     pred: Tensor,
     target: Tensor,

@@ -14,11 +14,14 @@ direction is always a failure frame in ``sel-fail`` and keeps a NaN box otherwis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+import torch
 
+from vasr.geometry.boxes import box_iou
+from vasr.geometry.quality import expected_iou
 from vasr.tracking.snippets import SequenceTracks
 
 Variant = Literal["fwd", "bwd", "sel", "sel-fail"]
@@ -95,3 +98,53 @@ def select_tracks(
         threshold=threshold,
         is_keyframe=is_keyframe,
     )
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """When the two directions agree, their mean is a better box than either (two trackers' errors partly
+    cancel): where both have a result and IoU(forward, backward) >= ``min_agreement``, the kept box is the
+    mean of both, each weighted by its expected IoU (its T-Assess score read back, to the ``power``) over
+    its distance in frames from the keyframe it started on. Where they disagree, selection stands."""
+
+    min_agreement: float = 0.5
+    power: float = 2.0
+
+
+def fuse_agreeing(
+    tracks: SequenceTracks,
+    selection: Selection,
+    forward_scores: np.ndarray,
+    backward_scores: np.ndarray,
+    fusion: Fusion,
+) -> Selection:
+    """``selection`` with its boxes fused where the directions agree (see `Fusion`); directions, scores and
+    failure flags are kept (the better-scored direction stays the kept one)."""
+    n = len(tracks)
+    forward, backward = tracks.forward, tracks.backward
+    both = (
+        forward.valid
+        & backward.valid
+        & np.isfinite(forward.boxes).all(1)
+        & np.isfinite(backward.boxes).all(1)
+    )
+    agreement = box_iou(
+        torch.from_numpy(np.nan_to_num(forward.boxes)), torch.from_numpy(np.nan_to_num(backward.boxes))
+    ).numpy()
+    fuse = both & (agreement >= fusion.min_agreement)
+    if not fuse.any():
+        return selection
+    keys = np.asarray(tracks.keyframes, dtype=np.int64)
+    frames = np.arange(n)
+    after = keys[np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)]
+    before = keys[np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)]
+    trust_f = expected_iou(torch.from_numpy(np.nan_to_num(forward_scores, nan=-1.0))).numpy() ** fusion.power
+    trust_b = expected_iou(torch.from_numpy(np.nan_to_num(backward_scores, nan=-1.0))).numpy() ** fusion.power
+    weight_f = trust_f / np.maximum(frames - before, 1)
+    weight_b = trust_b / np.maximum(after - frames, 1)
+    total = weight_f + weight_b
+    share_f = np.where(total > 0, weight_f / np.where(total > 0, total, 1.0), 0.5)
+    mean = share_f[:, None] * np.nan_to_num(forward.boxes) + (1 - share_f[:, None]) * np.nan_to_num(
+        backward.boxes
+    )
+    return replace(selection, boxes=np.where(fuse[:, None], mean, selection.boxes))

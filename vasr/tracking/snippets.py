@@ -16,6 +16,11 @@ Bookkeeping policies (each one tested):
   backward only, the mirror image.
 * A one-frame sequence has nothing to track; a sequence shorter than the interval gets one snippet.
 
+Reuse (a correction round): given the ``previous`` tracks of the same frames by the same tracker, a track
+whose snippet is unchanged (same start and end frame, same human boxes on both ends) is copied instead of
+tracked again, so a new keyframe costs the two tracks of the snippet it splits (and the two of the snippet
+it replaces are gone). ``SequenceTracks.steps`` counts the steps actually run, ``reused_steps`` the copied.
+
 Batching: every forward and backward track of a sequence runs through one `BatchTracker` in lock-step. Tracks
 are grouped by length (adjacent keyframes give the same length except near the end), each group is one
 ``initialize`` plus one ``track`` call per frame. Each frame needed at a step is decoded once for all tracks
@@ -34,11 +39,12 @@ from tqdm import tqdm
 
 from vasr.data.keyframes import snippets
 from vasr.data.sequence import Sequence
-from vasr.directions import BACKWARD, FORWARD, STEP
+from vasr.directions import BACKWARD, DIRECTIONS, FORWARD, STEP
 from vasr.tracking.base import BatchTracker, TrackerInputError, check_init_box
 from vasr.tracking.registry import tracker_config
 
 DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
+
 
 @dataclass(frozen=True)
 class DirectionTracks:
@@ -75,8 +81,9 @@ class SequenceTracks:
     forward: DirectionTracks
     backward: DirectionTracks
     tracker: dict  # tracker_config(tracker)
-    steps: int  # tracker steps: one per track per frame advanced
+    steps: int  # tracker steps run: one per track per frame advanced
     seconds: float  # wall time inside tracker initialize/track only (frame decoding excluded)
+    reused_steps: int = 0  # steps copied from earlier tracks of unchanged snippets (not run again)
 
     def __len__(self) -> int:
         return len(self.forward)
@@ -95,6 +102,17 @@ class _Track:
     def frame_at(self, step: int) -> int:
         """Frame index the track reads at ``step`` (0-based step after initialisation)."""
         return self.start + STEP[self.direction] * (step + 1)
+
+    @property
+    def end(self) -> int:
+        """The frame one step past the last the track gives: the snippet's other keyframe (or one past the
+        sequence's ends for the tail and head)."""
+        return self.start + STEP[self.direction] * (self.length + 1)
+
+    @property
+    def frames(self) -> np.ndarray:
+        """Indices of the frames the track gives."""
+        return self.start + STEP[self.direction] * np.arange(1, self.length + 1, dtype=np.int64)
 
 
 def _usable_start(sequence: Sequence, index: int) -> bool:
@@ -119,10 +137,15 @@ def plan_tracks(
         raise ValueError(f"{sequence.name}: no keyframe")
     if keys[0] < 0 or keys[-1] >= n:
         raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} outside 0..{n - 1}")
-    pairs = snippets(keys)  # also checks that they strictly increase
     usable = {int(k): _usable_start(sequence, int(k)) for k in keys}
+    return _plan(n, keys, usable, directions)
+
+
+def _plan(
+    n: int, keys: np.ndarray, usable: dict[int, bool], directions: tuple[int, ...] = (FORWARD, BACKWARD)
+) -> list[_Track]:
     tracks = []
-    for a, b in pairs:
+    for a, b in snippets(keys):  # also checks that they strictly increase
         tracks += [_Track(a, FORWARD, b - a - 1), _Track(b, BACKWARD, b - a - 1)]
     tracks += [
         _Track(int(keys[-1]), FORWARD, n - 1 - int(keys[-1])),
@@ -166,6 +189,50 @@ class _FrameCache:
         return [found[i] for i in indices]
 
 
+def _end_box(boxes_at: dict[int, np.ndarray], frame: int) -> np.ndarray:
+    """The human box at ``frame`` (NaN when it is no keyframe, absent, or past either end)."""
+    return boxes_at.get(frame, np.full(4, np.nan))
+
+
+def _reusable(previous: SequenceTracks | None, sequence: Sequence, keys: np.ndarray) -> set[_Track]:
+    """The planned tracks whose snippet ``previous`` tracked with the same human boxes at both ends."""
+    if previous is None or len(previous) != len(sequence):
+        return set()
+    old_keys = np.asarray(previous.keyframes, dtype=np.int64)
+    old_boxes = {int(k): previous.forward.boxes[k] for k in old_keys}
+    new_boxes = {int(k): _start_box(sequence, int(k)) for k in keys}
+    old_tracks = set(
+        _plan(len(sequence), old_keys, {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()})
+    )
+    reusable = set()
+    for track in plan_tracks(sequence, keys):
+        if track not in old_tracks:
+            continue
+        same = all(
+            np.array_equal(_end_box(old_boxes, f), _end_box(new_boxes, f), equal_nan=True)
+            for f in (track.start, track.end)
+        )
+        if same:
+            reusable.add(track)
+    return reusable
+
+
+def _start_box(sequence: Sequence, index: int) -> np.ndarray:
+    """The box a track starting at keyframe ``index`` starts from (NaN when it cannot start there)."""
+    return sequence.boxes[index].copy() if _usable_start(sequence, index) else np.full(4, np.nan)
+
+
+def _copy_track(track: _Track, previous: SequenceTracks, results: dict[int, DirectionTracks]) -> None:
+    old = getattr(previous, DIRECTIONS[track.direction])
+    new = results[track.direction]
+    rows = track.frames
+    new.boxes[rows] = old.boxes[rows]
+    new.confidences[rows] = old.confidences[rows]
+    new.valid[rows] = old.valid[rows]
+    if new.responses is not None and old.responses is not None:
+        new.responses[rows] = old.responses[rows]
+
+
 def _keyframe_rows(sequence: Sequence, keys: np.ndarray, result: DirectionTracks) -> None:
     for k in keys:
         if _usable_start(sequence, int(k)):
@@ -181,12 +248,15 @@ def track_sequence(
     *,
     frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
     directions: tuple[int, ...] = (FORWARD, BACKWARD),
+    previous: SequenceTracks | None = None,
 ) -> SequenceTracks:
     """Track every snippet of ``sequence`` forward and backward with ``tracker`` (see the module policies).
 
     ``frame_cache_bytes`` bounds the decoded frames kept between steps; 0 decodes every frame at each step
     that needs it (still once per step). ``directions=(FORWARD,)`` runs the forward tracks only (what an
-    online annotation tool does; the backward results stay invalid)."""
+    online annotation tool does; the backward results stay invalid). ``previous``: earlier tracks of the
+    same frames; the tracks of unchanged snippets are copied from them (ignored when another tracker or
+    response size made them)."""
     n = len(sequence)
     keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
     tracks = plan_tracks(sequence, keys, directions)
@@ -194,6 +264,17 @@ def track_sequence(
     results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
     for result in results.values():
         _keyframe_rows(sequence, keys, result)
+    if previous is not None and (
+        previous.tracker != tracker_config(tracker)
+        or (previous.forward.responses is None) != (size is None)
+        or (size is not None and previous.forward.responses.shape[1:] != (size, size))
+    ):
+        previous = None
+    reuse = _reusable(previous, sequence, keys)
+    for track in reuse:
+        _copy_track(track, previous, results)
+    reused_steps = sum(t.length for t in reuse)
+    tracks = [t for t in tracks if t not in reuse]
 
     uses: Counter[int] = Counter()
     for track in tracks:
@@ -217,6 +298,7 @@ def track_sequence(
         tracker=tracker_config(tracker),
         steps=total,
         seconds=seconds,
+        reused_steps=reused_steps,
     )
 
 

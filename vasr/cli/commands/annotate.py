@@ -7,26 +7,42 @@ import argparse
 import dataclasses
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from vasr import __version__
+from vasr.annotations.corrections import (
+    SUFFIXES,
+    Video,
+    applied_digest,
+    corrected,
+    corrections_text,
+    merge_corrections,
+    moved_frames,
+    read_applied,
+    read_corrections,
+    summarise_moves,
+)
 from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import EXPORTERS, export, read_json, write_json
 from vasr.annotations.provenance import changes, file_digest, fingerprint, provenance
+from vasr.annotations.suggestions import suggestions_text
 from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
-from vasr.checkpoints import load_assessor, load_refiner
+from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, VasrError
 from vasr.pipeline import Annotator, keyframes_of
 from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.selection.select import Fusion
 from vasr.tables import render_table
-from vasr.tracking.cache import TrackCache
+from vasr.tracking.cache import TrackCache, read_entry, write_entry
 from vasr.tracking.registry import TRACKERS, build_batch_tracker, tracker_config
+from vasr.tracking.snippets import SequenceTracks
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
@@ -49,21 +65,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog="Keyframe file (--keyframes): one line per keyframe, 'frame, x, y, w, h' with a 0-based "
         "frame index and a 0-based pixel box (top-left corner, width, height), or 'frame, absent'; "
         "'#' starts a comment; the file's frames are the keyframes (--interval applies to datasets only). "
-        "Train the default checkpoint with 'make train'.",
+        "Corrections (--corrections): a keyframe file, vasr's JSON after editing, or CVAT for video 1.1 XML "
+        "exported after review; every corrected frame becomes a keyframe, only the snippets it ends are "
+        "tracked again, and OUT/corrections/<sequence>.txt keeps every correction of every round. "
+        "Without 'make train', the T-Assess Net shipped in the package is used.",
     )
     source = parser.add_argument_group("input (one of --video, --frames, or the dataset flags)")
     source.add_argument("--video", type=Path, help="a video file (anything OpenCV decodes)")
     source.add_argument("--frames", type=Path, help="a folder of numbered frame images")
     source.add_argument("--keyframes", type=Path, help="the keyframe file of --video / --frames")
     source.add_argument("--name", help="sequence name of --video / --frames (default: the file name)")
+    source.add_argument(
+        "--corrections",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="the human's answers to an earlier run into the same --out: files (.txt keyframe file, edited "
+        ".json, CVAT .xml) or folders of <sequence>.txt/.json/.xml; a file applies to the run's only "
+        "sequence or to the sequence of its name",
+    )
     add_dataset_arguments(parser)
     add_keyframe_arguments(parser)
     models = parser.add_argument_group("models")
     models.add_argument(
         "--tassess",
         type=Path,
-        default=DEFAULT_TASSESS,
-        help="T-Assess checkpoint (default: %(default)s, written by 'make train')",
+        default=None,
+        help=f"T-Assess checkpoint (default: {DEFAULT_TASSESS} when 'make train' wrote it, else the one "
+        "shipped in the package)",
     )
     models.add_argument(
         "--refiner",
@@ -96,7 +125,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="flag a frame when both directions score below this (default: %(default)s, IoU about 0.5)",
     )
+    models.add_argument(
+        "--no-fusion",
+        dest="fusion",
+        action="store_false",
+        help="keep the better-scored direction everywhere (the paper's selection); by default, where the "
+        "forward and backward boxes agree (IoU >= 0.5) their score- and distance-weighted mean is kept",
+    )
     models.add_argument("--device", default="cpu", help="torch device of the nets (default: %(default)s)")
+    parser.add_argument(
+        "--suggest",
+        type=int,
+        default=10,
+        metavar="N",
+        help="rank the N frames per sequence where a human box is worth most (low score, forward/backward "
+        "disagreement, long doubtful runs; one per run first); written to OUT/suggest.txt, the JSON, the "
+        "CVAT file and the review sheet (default: %(default)s; 0: none)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/annotate"), help="default: %(default)s")
     parser.add_argument(
         "--formats",
@@ -152,6 +197,7 @@ def summary_row(ann: DenseAnnotation, status: str) -> dict[str, object]:
         "frames": len(ann),
         "keyframes": len(ann.keyframes),
         "flagged": len(ann.review_frames),
+        "suggested": len(ann.suggestions),
         "labour_saved": ann.labour_saved,
         "mean_quality": float(quality.mean()) if len(quality) else float("nan"),
         "status": status,
@@ -169,6 +215,8 @@ def run_settings(args: argparse.Namespace, tracker: object, annotator: Annotator
         "threshold": annotator.threshold,
         "variant": annotator.variant,
         "response_size": annotator.response_size,
+        "suggest": annotator.suggest,
+        "fusion": dataclasses.asdict(annotator.fusion) if annotator.fusion is not None else None,
     }
 
 
@@ -197,33 +245,157 @@ def remove_files(out: Path, files: dict[str, list[str]]) -> None:
             path.unlink(missing_ok=True)
 
 
-def annotate_sequence(
+def correction_files(args: argparse.Namespace, name: str, single: bool) -> list[Path]:
+    """The files of ``--corrections`` that answer sequence ``name`` (``single``: the run's only one)."""
+    found = []
+    own = (args.out / "json" / f"{name}.json").resolve()
+    for path in args.corrections:
+        if path.resolve() == own:
+            raise VasrError(
+                f"--corrections {path}: this is the run's own result, which vasr compares the corrections "
+                "with; edit a copy of it and give the copy"
+            )
+        if path.is_dir():
+            found += [path / f"{name}{suffix}" for suffix in SUFFIXES if (path / f"{name}{suffix}").is_file()]
+        elif single or path.stem == name:
+            found.append(path)
+    return found
+
+
+def apply_corrections(
     args: argparse.Namespace,
     sequence: Sequence,
+    keys: np.ndarray,
+    ann: DenseAnnotation | None,
+    previous: dict[str, object],
+    single: bool,
+) -> tuple[Sequence, np.ndarray, int]:
+    """The sequence with every correction of every round as keyframes, its keyframes, and how many
+    corrections this run's files brought. New corrections are saved to ``OUT/corrections/<seq>.txt``
+    before any work (so nothing a human said is lost), and a file already applied is not applied again."""
+    video = Video(sequence.name, len(sequence), sequence.image_size, ann, previous.get("fingerprint"))
+    store = args.out / "corrections" / f"{sequence.name}.txt"
+    applied_path = store.with_suffix(".applied.json")
+    applied = read_applied(applied_path)
+    earlier = read_corrections(store, video) if store.is_file() else []
+    rounds, new = [], 0
+    for path in correction_files(args, sequence.name, single):
+        digest = applied_digest(path) if path.is_file() else None
+        if digest in applied:
+            tqdm.write(f"{sequence.name}: {path} already applied, skipped", file=sys.stderr)
+            continue
+        rounds.append(read_corrections(path, video))
+        new += len(rounds[-1])
+        applied[str(digest)] = str(path)
+    merged = merge_corrections(earlier, *rounds)
+    if rounds:
+        atomic_write_text(store, corrections_text(merged))
+        atomic_write_text(applied_path, json.dumps(applied, indent=2) + "\n")
+    if not merged:
+        return sequence, keys, new
+    sequence = corrected(sequence, keys, merged)
+    return sequence, np.asarray(sequence.metadata["keyframes"], dtype=np.int64), new
+
+
+def previous_tracks(
+    args: argparse.Namespace, name: str, record: dict, old: dict | None
+) -> SequenceTracks | None:
+    """The tracks an earlier run of the same frames and tracker left in ``OUT/tracks`` (for reuse of the
+    snippets a correction did not touch), or None."""
+    path = args.out / "tracks" / f"{name}.npz"
+    if not isinstance(old, dict) or not path.is_file():
+        return None
+    if any(old.get(k) != record[k] for k in ("frames", "tracker", "response_size")):
+        return None
+    try:
+        tracks, frames = read_entry(path)
+    except Exception:  # noqa: BLE001 - a damaged file is only a lost shortcut: track again
+        return None
+    return tracks if frames == record["frames"] else None
+
+
+def track(
+    args: argparse.Namespace,
+    sequence: Sequence,
+    keys: np.ndarray,
+    annotator: Annotator,
+    cache: TrackCache,
+    record: dict,
+    old_record: dict | None,
+) -> SequenceTracks:
+    """Tracks of ``sequence`` between ``keys``: a dataset sequence on its regular schedule comes from the
+    shared track cache; a video's own or corrected keyframes reuse what an earlier round tracked."""
+    own = "keyframes" in (sequence.metadata or {})
+    if not own:
+        return cache.get_or_track(
+            sequence, annotator.tracker, args.interval, args.include_last, progress=True
+        )[0]
+    earlier = previous_tracks(args, sequence.name, record, old_record)
+    tracks = annotator.track(sequence, keys, progress=True, previous=earlier)
+    write_entry(args.out / "tracks" / f"{sequence.name}.npz", tracks, record["frames"])
+    if earlier is not None:
+        tqdm.write(
+            f"{sequence.name}: tracked {tracks.steps} steps, reused {tracks.reused_steps}", file=sys.stderr
+        )
+    return tracks
+
+
+@dataclass
+class Job:
+    """One sequence of the run with the human's corrections applied and what an earlier run left."""
+
+    sequence: Sequence
+    keyframes: np.ndarray
+    earlier: DenseAnnotation | None
+    previous: dict[str, object]
+    corrections: int  # brought by this run's --corrections files
+
+
+def prepare(args: argparse.Namespace, sequence: Sequence, single: bool) -> Job:
+    """Read the earlier result and apply every correction (before any work, so a bad file stops the run
+    before anything is tracked or written)."""
+    keys = keyframes_of(sequence, args.interval, args.include_last)
+    ann, previous = (
+        (None, {}) if args.overwrite else previous_run(args.out / "json" / f"{sequence.name}.json")
+    )
+    sequence, keys, new = apply_corrections(args, sequence, keys, ann, previous, single)
+    return Job(sequence, keys, ann, previous, new)
+
+
+def annotate_sequence(
+    args: argparse.Namespace,
+    job: Job,
     annotator: Annotator,
     cache: TrackCache,
     settings: dict[str, object],
     formats: list[str],
-) -> dict[str, object]:
-    """One sequence of the run: reuse a finished earlier result made the same way, or annotate it (again);
-    write the formats asked for that are missing; drop files of an earlier, different result."""
-    keys = keyframes_of(sequence, args.interval, args.include_last)
+) -> tuple[dict[str, object], DenseAnnotation]:
+    """One sequence of the run: reuse a finished earlier result made the same way, or annotate it (again,
+    tracking only what changed); write the formats asked for that are missing; drop files of an earlier,
+    different result."""
+    sequence, keys, ann, previous, new = (
+        job.sequence,
+        job.keyframes,
+        job.earlier,
+        job.previous,
+        job.corrections,
+    )
+    done = args.out / "json" / f"{sequence.name}.json"
     record = provenance(sequence, keys, settings)
     identity = fingerprint(record)
-    done = args.out / "json" / f"{sequence.name}.json"
-    ann, previous = (None, {}) if args.overwrite else previous_run(done)
     old_files: dict[str, list[str]] = dict(previous.get("files") or {})
+    moves: dict[str, list] | None = None  # what this run changed in an earlier result (summary.json)
     if ann is not None and previous.get("fingerprint") == identity:
         status, files = "reused", old_files
     else:
         changed = changes(previous.get("provenance"), record) if ann is not None else []
         status = f"redone ({', '.join(changed)} changed)" if changed else "annotated"
-        if "keyframes" in (sequence.metadata or {}):  # a video's own keyframes: no shared cache entry
-            tracks = annotator.track(sequence, keys, progress=True)
-        else:
-            tracks, _ = cache.get_or_track(sequence, annotator.tracker, args.interval, args.include_last,
-                                           progress=True)  # fmt: skip
-        ann = annotator.annotate(sequence, tracks)
+        tracks = track(args, sequence, keys, annotator, cache, record, previous.get("provenance"))
+        before, ann = ann, annotator.annotate(sequence, tracks)
+        if before is not None:
+            moved, iou = moved_frames(before, ann)
+            moves = {"frames": moved.tolist(), "iou": [round(float(v), 4) for v in iou]}
+            status += f": {new} corrections, {summarise_moves(moved, iou)}" if new else ""
         remove_files(args.out, old_files)  # an earlier, different result's
         files = {}
     makers = {fmt: lambda fmt=fmt: export(ann, args.out, fmt)[fmt] for fmt in formats if fmt != "json"}
@@ -243,7 +415,7 @@ def annotate_sequence(
     if status == "reused" and wrote:
         status = f"reused, wrote {', '.join(wrote)}"
     tqdm.write(f"{sequence.name}: {status}", file=sys.stderr)
-    return summary_row(ann, status)
+    return {**summary_row(ann, status), "changes": moves}, ann
 
 
 def run(args: argparse.Namespace) -> int:
@@ -254,6 +426,10 @@ def run(args: argparse.Namespace) -> int:
     writable_folder(args.out, "--out")
     sequences = input_sequences(args)
     formats = list(dict.fromkeys(["json", *args.formats]))
+    if args.suggest < 0:
+        raise VasrError(f"--suggest must be 0 or more, got {args.suggest}")
+    if args.tassess is None:
+        args.tassess = DEFAULT_TASSESS if DEFAULT_TASSESS.is_file() else SHIPPED_TASSESS
     assessor = load_assessor(args.tassess, args.device)
     if args.refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
         print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
@@ -266,16 +442,32 @@ def run(args: argparse.Namespace) -> int:
         adaptation = dataclasses.replace(adaptation, batch_size=args.adapt_batch_size)
     tracker = build_batch_tracker(args.tracker)
     annotator = Annotator(
-        tracker, assessor, refiner.net if refiner else None, adaptation, threshold=args.threshold
+        tracker,
+        assessor,
+        refiner.net if refiner else None,
+        adaptation,
+        threshold=args.threshold,
+        suggest=args.suggest,
+        fusion=Fusion() if args.fusion else None,
     )
     for stale in remove_stale_temporaries(args.out):
         print(f"removed {stale}, left by an interrupted run", file=sys.stderr)
     cache = TrackCache(args.cache)
     settings = run_settings(args, tracker, annotator)
-    rows = []
-    for sequence in tqdm(sequences, desc="annotating", unit="seq"):
-        rows.append(annotate_sequence(args, sequence, annotator, cache, settings, formats))
+    for path in args.corrections:
+        if not path.exists():
+            raise VasrError(f"--corrections {path}: not found")
+        if path.is_file() and len(sequences) > 1 and path.stem not in {s.name for s in sequences}:
+            raise VasrError(f"--corrections {path}: no sequence of this run is called {path.stem!r}")
+    jobs = [prepare(args, sequence, len(sequences) == 1) for sequence in sequences]
+    rows, annotations = [], []
+    for job in tqdm(jobs, desc="annotating", unit="seq"):
+        row, ann = annotate_sequence(args, job, annotator, cache, settings, formats)
+        rows.append(row)
+        annotations.append(ann)
         args.done += 1
+    if args.suggest:
+        atomic_write_text(args.out / "suggest.txt", suggestions_text(annotations))
     frames = sum(int(r["frames"]) for r in rows)
     checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
     total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
@@ -293,10 +485,19 @@ def run(args: argparse.Namespace) -> int:
         "sequences": rows,
     }
     atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))
-    columns = ["sequence", "frames", "keyframes", "flagged", "labour_saved", "mean_quality", "status"]
+    columns = [
+        "sequence",
+        "frames",
+        "keyframes",
+        "flagged",
+        "suggested",
+        "labour_saved",
+        "mean_quality",
+        "status",
+    ]
     print(render_table(rows, columns))
     print(
         f"{frames} frames, {checked} for a human (keyframes + flagged): labour saved "
-        f"{total['labour_saved']:.1%}; review list in {args.out / 'json'}/<sequence>.json"
+        f"{total['labour_saved']:.1%}; frames to box next in {args.out / 'suggest.txt'}"
     )
     return 0

@@ -49,10 +49,19 @@ class Keyframes:
     visible: np.ndarray  # (K,) bool
 
 
-def _outside(box: tuple[float, float, float, float], image_size: tuple[int, int]) -> bool:
+def keyframe_box_problem(box: tuple[float, float, float, float], image_size: tuple[int, int]) -> str | None:
+    """Why a box a human gives cannot be a keyframe (None when it can): a non-finite value, a size that is
+    not positive, or no overlap with the ``(width, height)`` image. Keyframe files and corrections share
+    it."""
     x, y, w, h = box
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        return f"box values {list(box)} must be finite"
+    if w <= 0 or h <= 0:
+        return f"box size must be positive, got w={w:g}, h={h:g}"
     width, height = image_size
-    return x + w <= 0 or y + h <= 0 or x >= width or y >= height
+    if x + w <= 0 or y + h <= 0 or x >= width or y >= height:
+        return f"box {tuple(box)} lies entirely outside the {width}x{height} image"
+    return None
 
 
 def read_keyframes(path: str | Path, num_frames: int, image_size: tuple[int, int]) -> Keyframes:
@@ -87,20 +96,11 @@ def read_keyframes(path: str | Path, num_frames: int, image_size: tuple[int, int
                 raise AnnotationFormatError(
                     path, f"box values {fields[1:]} are not numbers", line=number
                 ) from None
-            if not all(math.isfinite(v) for v in (x, y, w, h)):
-                raise AnnotationFormatError(
-                    path, f"box values must be finite (write '{index},{ABSENT}' for no target)", line=number
-                )
-            if w <= 0 or h <= 0:
-                raise AnnotationFormatError(
-                    path, f"box size must be positive, got w={w:g}, h={h:g}", line=number
-                )
             box = (x, y, w, h)
-            if _outside(box, image_size):
+            problem = keyframe_box_problem(box, image_size)
+            if problem:
                 raise AnnotationFormatError(
-                    path,
-                    f"box {box} lies entirely outside the {image_size[0]}x{image_size[1]} image",
-                    line=number,
+                    path, f"{problem} (write '{index},{ABSENT}' for no target)", line=number
                 )
         entries[index] = (number, box)
     if not entries:

@@ -1,0 +1,42 @@
+"""The T-Assess Net shipped in the package: small, loadable without Lightning, and made by today's recipe
+(`make shipped-weights` rebuilds it; ``vasr/weights/tassess.json`` records how)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, read_checkpoint
+from vasr.cli.publish import SHIP_RECIPE
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = SHIPPED_TASSESS.with_suffix(".json")
+
+
+def test_the_shipped_file_is_the_one_its_record_describes() -> None:
+    record = json.loads(RECORD.read_text())
+    payload = SHIPPED_TASSESS.read_bytes()
+    assert hashlib.sha256(payload).hexdigest() == record["sha256"] and len(payload) == record["bytes"]
+    assert len(payload) < 5 * 2**20  # a few MB at most
+    target = SHIP_RECIPE.removeprefix("make ")
+    assert record["recipe"] == SHIP_RECIPE and f"\n{target}:" in (ROOT / "Makefile").read_text()
+
+
+def test_it_was_trained_with_the_current_training_config() -> None:
+    """Change experiments/tassess.yaml and this fails until `make shipped-weights` ships a net made so."""
+    record = json.loads(RECORD.read_text())
+    config = yaml.safe_load((ROOT / "experiments" / "tassess.yaml").read_text())
+    assert record["config"]["model"] == config["model"]
+    assert record["config"]["data"] == config["data"]
+
+
+def test_it_loads_as_a_plain_net_with_its_recorded_hyper_parameters() -> None:
+    record = json.loads(RECORD.read_text())
+    hparams = read_checkpoint(SHIPPED_TASSESS, "T-Assess")["hyper_parameters"]
+    assert {k: v for k, v in hparams.items() if not k.startswith("_")} == record["hyper_parameters"]
+    net = load_assessor(SHIPPED_TASSESS, "cpu")
+    assert not net.training
+    assert sum(p.numel() for p in net.parameters()) > 1000

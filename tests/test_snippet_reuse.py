@@ -1,0 +1,68 @@
+"""A correction round re-tracks only the snippets whose end keyframes changed; the rest is copied."""
+
+from __future__ import annotations
+
+import fake_trackers
+import numpy as np
+from fake_trackers import FakeBatchTracker, make_sequence
+
+from vasr.tracking.snippets import track_sequence
+
+
+def _with_box(sequence, frame: int, box) -> None:  # noqa: ANN001 - a Sequence, changed in place
+    sequence.boxes[frame] = box
+    sequence.visible[frame] = True
+
+
+def _same_rows(a, b, rows) -> bool:  # noqa: ANN001 - two DirectionTracks
+    return (
+        np.array_equal(a.boxes[rows], b.boxes[rows], equal_nan=True)
+        and np.array_equal(a.valid[rows], b.valid[rows])
+        and np.array_equal(a.responses[rows], b.responses[rows])
+    )
+
+
+def test_a_new_keyframe_tracks_only_the_snippet_it_splits() -> None:
+    sequence = make_sequence("clip", 91)
+    tracker = FakeBatchTracker()
+    first = track_sequence(sequence, tracker, np.array([0, 30, 60, 90]))
+    assert first.steps == 3 * 2 * 29 and first.reused_steps == 0
+
+    second = track_sequence(sequence, tracker, np.array([0, 30, 45, 60, 90]), previous=first)
+    # (30, 60) became (30, 45) and (45, 60): 2 x 14 + 2 x 14 steps; (0, 30) and (60, 90) were copied
+    assert second.steps == 4 * 14
+    assert second.reused_steps == 4 * 29
+    fresh = track_sequence(sequence, tracker, np.array([0, 30, 45, 60, 90]))
+    for direction in ("forward", "backward"):
+        assert _same_rows(getattr(second, direction), getattr(fresh, direction), slice(None))
+
+
+def test_a_changed_keyframe_box_retracks_both_snippets_that_end_on_it(monkeypatch) -> None:  # noqa: ANN001
+    sequence = make_sequence("clip", 91)
+    # the fake checks that tracks start on the ground truth: the corrected box is the new ground truth
+    monkeypatch.setattr(fake_trackers, "gt_box", lambda i: sequence.boxes[i])
+    tracker = FakeBatchTracker()
+    first = track_sequence(sequence, tracker, np.array([0, 30, 60, 90]))
+    _with_box(sequence, 30, sequence.boxes[30] + np.array([1.0, 0.0, 0.0, 0.0]))
+    second = track_sequence(sequence, tracker, np.array([0, 30, 60, 90]), previous=first)
+    assert second.steps == 2 * 2 * 29  # (0, 30) and (30, 60), both ways: each has the box at 30 as an end
+    assert _same_rows(second.forward, first.forward, slice(61, 90))
+
+
+def test_an_absent_keyframe_and_the_tail_follow_the_same_rule() -> None:
+    sequence = make_sequence("clip", 80)
+    tracker = FakeBatchTracker()
+    first = track_sequence(sequence, tracker, np.array([0, 30, 60]))  # tail 61..79 forward only
+    sequence.visible[60] = False
+    second = track_sequence(sequence, tracker, np.array([0, 30, 60]), previous=first)
+    # the backward track from 60 and the tail from 60 can no longer start; (0, 30) is copied
+    assert second.steps == 29  # only the forward track from 30 is run again
+    assert not second.backward.valid[31:60].any() and not second.forward.valid[61:].any()
+    assert _same_rows(second.forward, first.forward, slice(0, 30))
+
+
+def test_tracks_of_another_tracker_are_not_reused() -> None:
+    sequence = make_sequence("clip", 61)
+    first = track_sequence(sequence, FakeBatchTracker(offset=1.5), np.array([0, 30, 60]))
+    second = track_sequence(sequence, FakeBatchTracker(offset=2.5), np.array([0, 30, 60]), previous=first)
+    assert second.reused_steps == 0 and second.steps == first.steps

@@ -1,0 +1,39 @@
+"""``suggest.txt``: the frames vasr asks a human to box next, as a person reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from vasr.annotations.dense import DenseAnnotation
+from vasr.geometry.quality import expected_iou
+
+HEADER = (
+    "# vasr: frames to box next, best first within each sequence. Box them (keyframe file, edited JSON or\n"
+    "# CVAT), then rerun with --corrections. Columns: sequence, rank, frame (0-based), frame file, T-Assess\n"
+    "# score of the kept box, the IoU that score predicts, and 'flagged' where both directions failed.\n"
+)
+
+
+def suggestion_lines(ann: DenseAnnotation) -> list[str]:
+    """One line per suggested frame of ``ann``, in rank order."""
+    predicted = expected_iou(np.nan_to_num(ann.quality, nan=-1.0)).numpy()
+    lines = []
+    for rank, frame in enumerate(ann.suggestions.tolist(), start=1):
+        score = ann.quality[frame]
+        shown = "n/a" if np.isnan(score) else f"{score:+.2f}"
+        iou = "n/a" if np.isnan(score) else f"{predicted[frame]:.2f}"
+        name = ann.frame_names[frame] or "-"
+        flag = "  flagged" if ann.failure[frame] else ""
+        lines.append(f"{ann.name}\t{rank}\t{frame}\t{name}\t{shown}\t{iou}{flag}")
+    return lines
+
+
+def suggestions_text(annotations: Iterable[DenseAnnotation]) -> str:
+    """The whole file: the header, then every sequence's suggestions (a comment for one with none)."""
+    body = []
+    for ann in annotations:
+        lines = suggestion_lines(ann)
+        body += lines or [f"# {ann.name}: nothing to suggest (every frame's box is trusted)"]
+    return HEADER + "\n".join(body) + "\n"

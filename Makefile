@@ -9,7 +9,7 @@ DATA_DIR ?= data/synth
 DATA ?= default
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench train shipped-weights train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench review-screenshot train shipped-weights train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -34,10 +34,10 @@ test-fast: $(STAMP)  ## tests without the slow ones
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check vasr lightning_modules datamodules tests ablations benchmarks
+	$(VENV)/bin/ruff check vasr lightning_modules datamodules tests ablations benchmarks docs
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format vasr lightning_modules datamodules tests ablations benchmarks
+	$(VENV)/bin/ruff format vasr lightning_modules datamodules tests ablations benchmarks docs
 
 synth: $(STAMP)  ## write the embedded default dataset (LaSOT layout) to $(DATA_DIR)
 	$(VENV)/bin/vasr synth --out $(DATA_DIR)
@@ -82,6 +82,9 @@ shipped-weights: train-tassess  ## rebuild the T-Assess Net shipped in the packa
 
 annotate: $(STAMP)  ## the product on the default data: dense boxes, scores, flags, files (results/annotate)
 	$(VENV)/bin/vasr annotate --out results/annotate
+
+review-screenshot: $(STAMP) synth  ## the README's picture of the review page (docs/review-page.png; needs chromium)
+	$(PY) docs/review_screenshot.py docs/review-page.png
 
 bench: $(STAMP)  ## end-to-end annotation frames/s and refined boxes/s on this CPU ($(REAL), else default data)
 	@if [ -d "$(REAL)" ]; then $(PY) benchmarks/bench_annotate.py --root $(REAL); \

@@ -105,10 +105,10 @@ def with_keyframes(sequence: Sequence, keys: list[int]) -> Sequence:
     return Sequence(sequence.name, sequence.frames, sequence.boxes, sequence.visible, {"keyframes": keys})
 
 
-def correction_round(tracker: str, repeats: int = 3) -> dict[str, object]:
-    """Full run of a 300-frame video against one correction round of it (module docstring); the best of
-    ``repeats`` timings of each (decoding included)."""
-    sequence = DataSource(fold=0).load()[0]
+def correction_round(tracker: str, sequence: Sequence | None = None, repeats: int = 3) -> dict[str, object]:
+    """Full run of a video (default: the embedded data's first, 300 frames) against one correction round of
+    it (module docstring); the best of ``repeats`` timings of each (decoding included)."""
+    sequence = DataSource(fold=0).load()[0] if sequence is None else sequence
     annotator = Annotator(build_batch_tracker(tracker), load_assessor(SHIPPED_TASSESS))
     keys = keyframes_of(sequence).tolist()
     start, end = keys[len(keys) // 2 - 1], keys[len(keys) // 2]

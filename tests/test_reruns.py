@@ -48,11 +48,12 @@ def annotate(root: Path, out: Path, checkpoints: dict[str, Path], cache: Path, *
 
 
 def files(out: Path) -> dict[str, bytes]:
-    """Every file of a run but summary.json, whose statuses say reused / annotated."""
+    """Every file of a run but summary.json, whose statuses say reused / annotated, and run.json, which names
+    the output folder."""
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != "summary.json"
+        if p.is_file() and p.name not in ("summary.json", "run.json")
     }
 
 

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from vasr import __version__
-from vasr.cli.commands import annotate, baseline, evaluate, synth, track
+from vasr.cli.commands import annotate, baseline, evaluate, review, synth, track
 from vasr.errors import VasrError
 
-COMMANDS = (synth, baseline, evaluate, track, annotate)
+COMMANDS = (synth, baseline, evaluate, track, annotate, review)
 
 
 def build_parser() -> argparse.ArgumentParser:

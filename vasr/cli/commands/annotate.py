@@ -33,6 +33,7 @@ from vasr.annotations.suggestions import suggestions_text
 from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
 from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.data.default import default_root
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, VasrError
@@ -288,6 +289,12 @@ def apply_corrections(
         new += len(rounds[-1])
         applied[str(digest)] = str(path)
     merged = merge_corrections(earlier, *rounds)
+    if ann is not None:  # what the corrections change in the result they correct (a review page's too)
+        new = sum(
+            c.frame not in set(ann.keyframes.tolist())
+            or not np.array_equal(ann.boxes[c.frame], np.nan if c.box is None else c.box, equal_nan=True)
+            for c in merged.values()
+        )
     if rounds:
         atomic_write_text(store, corrections_text(merged))
         atomic_write_text(applied_path, json.dumps(applied, indent=2) + "\n")
@@ -418,6 +425,36 @@ def annotate_sequence(
     return {**summary_row(ann, status), "changes": moves}, ann
 
 
+def rerun_command(args: argparse.Namespace) -> list[str]:
+    """The ``vasr annotate`` arguments that redo this run from anywhere (absolute paths, every setting
+    explicit, no corrections: they are in ``OUT/corrections``), recorded in ``OUT/run.json`` for
+    ``vasr review``'s re-run button."""
+
+    def path(value: Path) -> str:
+        return str(Path(value).resolve())
+
+    command: list[str] = []
+    if args.video or args.frames:
+        command += ["--video", path(args.video)] if args.video else ["--frames", path(args.frames)]
+        command += ["--keyframes", path(args.keyframes)] + (["--name", args.name] if args.name else [])
+    else:
+        root = args.root if args.root is not None else default_root()
+        command += ["--dataset", args.dataset, "--root", path(root), "--folds", str(args.folds)]
+        command += ["--split", args.split] if args.split else []
+        command += ["--names", *args.names] if args.names else []
+        command += ["--fold", str(args.fold)] if args.fold is not None else []
+    command += ["--interval", str(args.interval)] + ([] if args.include_last else ["--no-last"])
+    command += ["--tassess", path(args.tassess)]
+    command += ["--refiner", path(args.refiner)] if args.refiner else ["--no-refiner"]
+    for flag, value in (("--adapt-steps", args.adapt_steps), ("--adapt-batch-size", args.adapt_batch_size)):
+        command += [flag, str(value)] if value is not None else []
+    command += ["--tracker", args.tracker, "--threshold", repr(args.threshold), "--device", args.device]
+    command += ([] if args.fusion else ["--no-fusion"]) + ["--suggest", str(args.suggest)]
+    command += ["--out", path(args.out), "--cache", path(args.cache), "--formats", *args.formats]
+    command += ([] if args.review else ["--no-review"]) + (["--overlay"] if args.overlay else [])
+    return command
+
+
 def run(args: argparse.Namespace) -> int:
     if args.adapt_steps is not None and args.adapt_steps < 0:
         raise VasrError(f"--adapt-steps must be 0 or more, got {args.adapt_steps}")
@@ -460,6 +497,10 @@ def run(args: argparse.Namespace) -> int:
         if path.is_file() and len(sequences) > 1 and path.stem not in {s.name for s in sequences}:
             raise VasrError(f"--corrections {path}: no sequence of this run is called {path.stem!r}")
     jobs = [prepare(args, sequence, len(sequences) == 1) for sequence in sequences]
+    atomic_write_text(
+        args.out / "run.json",
+        json.dumps({"vasr": __version__, "annotate": rerun_command(args)}, indent=2) + "\n",
+    )
     rows, annotations = [], []
     for job in tqdm(jobs, desc="annotating", unit="seq"):
         row, ann = annotate_sequence(args, job, annotator, cache, settings, formats)

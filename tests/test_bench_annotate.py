@@ -1,0 +1,32 @@
+"""`make bench`'s correction round: one new keyframe re-tracks the two halves of the snippet it splits."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_annotate.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_annotate", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_correction_round_tracks_only_the_split_snippet(bench, tiny_root: Path) -> None:
+    from vasr.data.readers import load_lasot
+
+    sequence = load_lasot(tiny_root)[0]  # 61 frames: keyframes 0, 30, 60
+    report = bench.correction_round("kcf", sequence, repeats=1)
+    assert report["new_keyframe"] == 15  # the middle of the first snippet (0, 30)
+    assert report["full_run_steps"] == 2 * 2 * 29
+    assert report["correction_round_steps"] == 4 * 14  # (0, 15) and (15, 30), both ways
+    assert report["reused_steps"] == 2 * 29  # (30, 60) both ways
+    assert report["speed_up"] == pytest.approx(report["full_run_s"] / report["correction_round_s"])

@@ -1,0 +1,284 @@
+"""One annotation run as the review page sees it: its sequences, their frames, the corrections, re-runs.
+
+Everything the page reads or writes goes through here, and everything here stays inside the run's folder
+``OUT``: frames are served by sequence name and index (never by path), files by a path that must resolve
+inside ``OUT``, and the only file written is ``OUT/corrections/<sequence>.txt`` (atomically), the keyframe
+file that ``vasr annotate`` reads back. Two tabs saving the same sequence cannot lose a correction: a save
+names the version of the corrections it was made on, and a save on an older version is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vasr.annotations.corrections import (
+    Correction,
+    Video,
+    corrections_text,
+    merge_corrections,
+    read_corrections,
+)
+from vasr.annotations.exports import read_json
+from vasr.atomic import atomic_write_text
+from vasr.errors import AnnotationFormatError, VasrError
+from vasr.geometry.quality import expected_iou
+
+REVIEW_SOURCE = "review page"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class ReviewError(VasrError):
+    """A request the review server refuses (the message says why); ``status`` is its HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Job:
+    """The background re-run of the annotation (one at a time)."""
+
+    state: str = "idle"  # idle, running, done, failed
+    started: float = 0.0
+    finished: float = 0.0
+    log: list[str] = field(default_factory=list)
+    returncode: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        progress = self.log[-1] if self.log else ""
+        return {
+            "state": self.state,
+            "progress": progress,
+            "log": self.log[-20:],
+            "returncode": self.returncode,
+            "seconds": (self.finished or time.time()) - self.started if self.started else 0.0,
+        }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ReviewSession:
+    """The run in ``out`` (a folder ``vasr annotate`` wrote)."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out).resolve()
+        if not (self.out / "json").is_dir():
+            raise VasrError(
+                f"{self.out}: not a vasr annotate output (no json/ folder); run vasr annotate first"
+            )
+        self.lock = threading.Lock()
+        self.job = Job()
+        self._sequences: dict[str, object] | None = None
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in (self.out / "json").glob("*.json"))
+
+    def _json_path(self, name: str) -> Path:
+        if name not in self.names():
+            raise ReviewError(f"no sequence {name!r} in this run", 404)
+        return self.out / "json" / f"{name}.json"
+
+    def annotation(self, name: str):  # noqa: ANN201 - (DenseAnnotation, extra)
+        try:
+            return read_json(self._json_path(name))
+        except AnnotationFormatError as error:
+            raise ReviewError(str(error), 500) from None
+
+    def overview(self) -> list[dict[str, object]]:
+        """One row per sequence: frames, keyframes, frames to check, labour saved, expected quality."""
+        rows = []
+        for name in self.names():
+            ann, _ = self.annotation(name)
+            scored = np.isfinite(ann.quality)
+            expected = expected_iou(ann.quality[scored]).numpy() if scored.any() else np.zeros(0)
+            rows.append(
+                {
+                    "name": name,
+                    "frames": len(ann),
+                    "keyframes": len(ann.keyframes),
+                    "to_check": len(self.to_check(ann)),
+                    "labour_saved": ann.labour_saved,
+                    "expected_miou": float(expected.mean()) if expected.size else None,
+                    "corrections": len(self.corrections(name)[0]),
+                }
+            )
+        return rows
+
+    @staticmethod
+    def to_check(ann) -> list[int]:  # noqa: ANN001 - a DenseAnnotation
+        """The frames to check, most urgent first: the suggestions in rank order, then the other flagged
+        frames in time order."""
+        suggested = ann.suggestions.tolist()
+        return suggested + [f for f in ann.review_frames.tolist() if f not in set(suggested)]
+
+    def sequence(self, name: str) -> dict[str, object]:
+        """Everything the page shows of one sequence."""
+        ann, _ = self.annotation(name)
+        corrections, version = self.corrections(name)
+        return {
+            "name": name,
+            "num_frames": len(ann),
+            "image_size": list(ann.image_size),
+            "boxes": [row.tolist() if ok else None for row, ok in zip(ann.boxes, ann.has_box, strict=True)],
+            "quality": [None if np.isnan(q) else float(q) for q in ann.quality],
+            "keyframes": ann.keyframes.tolist(),
+            "failure_frames": ann.review_frames.tolist(),
+            "suggestions": ann.suggestions.tolist(),
+            "to_check": self.to_check(ann),
+            "frame_names": ann.frame_names,
+            "labour_saved": ann.labour_saved,
+            "corrections": {str(c.frame): (None if c.box is None else list(c.box)) for c in corrections},
+            "version": version,
+        }
+
+    # --- corrections --------------------------------------------------------------------------------------
+
+    def _store(self, name: str) -> Path:
+        self._json_path(name)  # a known sequence only: the name never becomes a path otherwise
+        return self.out / "corrections" / f"{name}.txt"
+
+    def corrections(self, name: str) -> tuple[list[Correction], str]:
+        """The corrections saved for ``name`` and their version (a digest of the file; "" when none)."""
+        store = self._store(name)
+        if not store.is_file():
+            return [], ""
+        ann, _ = self.annotation(name)
+        video = Video(name, len(ann), ann.image_size, ann)
+        try:
+            return read_corrections(store, video), _digest(store.read_text(encoding="utf-8"))
+        except AnnotationFormatError as error:
+            raise ReviewError(str(error), 500) from None
+
+    def save(self, name: str, base: str, changes: list[dict[str, object]]) -> dict[str, object]:
+        """Merge ``changes`` (``{"frame": i, "box": [x, y, w, h] | None}``) into the saved corrections, if
+        they are still at version ``base``; returns the new version and count."""
+        ann, _ = self.annotation(name)
+        video = Video(name, len(ann), ann.image_size, ann)
+        new = [self._checked(c, video) for c in changes]
+        with self.lock:
+            earlier, version = self.corrections(name)
+            if version != base:
+                raise ReviewError(
+                    "the corrections of this sequence were saved elsewhere since this page loaded them "
+                    "(another tab?); reload to see them, then save again",
+                    409,
+                )
+            merged = merge_corrections(earlier, new)
+            text = corrections_text(merged)
+            atomic_write_text(self._store(name), text)
+        return {"version": _digest(text), "corrections": len(merged), "saved": len(new)}
+
+    @staticmethod
+    def _checked(change: dict[str, object], video: Video) -> Correction:
+        """One correction from the page, checked as a keyframe file's line would be."""
+        from vasr.data.readers.video import keyframe_box_problem
+
+        try:
+            frame = int(change["frame"])  # type: ignore[arg-type]
+            box = change.get("box")
+            values = None if box is None else tuple(float(v) for v in box)  # type: ignore[union-attr]
+        except (KeyError, TypeError, ValueError):
+            raise ReviewError(f"malformed correction {change!r}") from None
+        if not 0 <= frame < video.num_frames:
+            raise ReviewError(f"frame {frame} is outside the video (frames 0..{video.num_frames - 1})")
+        if values is not None:
+            if len(values) != 4:
+                raise ReviewError(f"frame {frame}: a box is 4 numbers x, y, w, h")
+            problem = keyframe_box_problem(values, video.image_size)
+            if problem:
+                raise ReviewError(f"frame {frame}: {problem}")
+        return Correction(frame, values, REVIEW_SOURCE)  # type: ignore[arg-type]
+
+    # --- frames and files -----------------------------------------------------------------------------------
+
+    def command(self) -> list[str]:
+        """The ``vasr annotate`` arguments that made this run (``OUT/run.json``)."""
+        try:
+            return list(json.loads((self.out / "run.json").read_text(encoding="utf-8"))["annotate"])
+        except (OSError, ValueError, KeyError) as error:
+            raise ReviewError(f"{self.out / 'run.json'}: cannot re-run this output ({error})", 500) from None
+
+    def _frames(self) -> dict[str, object]:
+        """Frame sources of every sequence of the run, from its recorded command (lazy: nothing decoded)."""
+        if self._sequences is None:
+            from vasr.cli.commands.annotate import input_sequences
+            from vasr.cli.main import build_parser
+
+            args = build_parser().parse_args(["annotate", *self.command()])
+            self._sequences = {s.name: s.frames for s in input_sequences(args)}
+        return self._sequences
+
+    def frame_jpeg(self, name: str, index: int, quality: int = 90) -> bytes:
+        """Frame ``index`` of ``name`` as JPEG bytes."""
+        ann, _ = self.annotation(name)
+        if not 0 <= index < len(ann):
+            raise ReviewError(f"frame {index} is outside {name} (frames 0..{len(ann) - 1})", 404)
+        frames = self._frames().get(name)
+        if frames is None:
+            raise ReviewError(f"the frames of {name} are not in this run's input", 404)
+        rgb = frames[index]  # type: ignore[index]
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+        )
+        if not ok:
+            raise ReviewError(f"frame {index} of {name} could not be encoded", 500)
+        return data.tobytes()
+
+    def file(self, relative: str) -> Path:
+        """A file of the run by its path relative to ``OUT``; anything that leaves ``OUT`` is refused."""
+        if not relative or relative.startswith(("/", "\\")) or "\0" in relative or ":" in relative:
+            raise ReviewError("only files of this run, by their path inside it", 403)
+        path = (self.out / relative).resolve()
+        if not path.is_relative_to(self.out) or path == self.out:
+            raise ReviewError("only files of this run, by their path inside it", 403)
+        if not path.is_file():
+            raise ReviewError(f"{relative}: no such file in this run", 404)
+        return path
+
+    # --- re-run -------------------------------------------------------------------------------------------
+
+    def rerun(self) -> dict[str, object]:
+        """Start ``vasr annotate`` again with the run's command in the background (it applies the saved
+        corrections and re-tracks only what they touch); one re-run at a time."""
+        with self.lock:
+            if self.job.state == "running":
+                raise ReviewError("a re-run is already running", 409)
+            command = [sys.executable, "-m", "vasr.cli.main", "annotate", *self.command()]
+            self.job = Job(state="running", started=time.time())
+            job = self.job
+        thread = threading.Thread(target=self._run, args=(command, job), daemon=True)
+        thread.start()
+        return job.as_dict()
+
+    def _run(self, command: list[str], job: Job) -> None:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert process.stdout is not None
+        buffer = ""
+        while chunk := process.stdout.read(256):
+            buffer += chunk
+            *lines, buffer = buffer.replace("\r", "\n").split("\n")
+            lines = [ANSI.sub("", line).strip() for line in lines]
+            job.log.extend(line for line in lines if line)
+            del job.log[:-200]
+        job.returncode = process.wait()
+        if buffer.strip():
+            job.log.append(buffer.strip())
+        job.finished = time.time()
+        job.state = "done" if job.returncode == 0 else "failed"
+        self._sequences = None  # a re-run may have changed nothing of the frames, but be sure

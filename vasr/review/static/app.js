@@ -1,0 +1,321 @@
+// vasr review: go through the frames vasr asks about, fix each box, save the corrections, re-run.
+// Served by `vasr review OUT`, or read-only from a static export (window.VASR_STATIC).
+"use strict";
+
+const PAGE = 50;          // frames to check per page of the list
+const HANDLE = 8;         // screen pixels around a corner that grab it
+const STATIC = window.VASR_STATIC || null;
+
+const app = {
+  sequences: [], seq: null, data: null, pos: 0, frame: 0, page: 0,
+  edits: {},              // frame -> [x, y, w, h] | null (absent): unsaved changes
+  undo: [],               // [frame, previous edit or undefined]
+  zoom: 1, fit: 1, image: null, drag: null, job: null,
+};
+window.app = app;
+
+const $ = (id) => document.getElementById(id);
+
+function status(text, error = false) {
+  $("status").textContent = text;
+  $("status").className = error ? "error" : "";
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+// --- sequences ----------------------------------------------------------------------------------------
+
+async function loadSequences() {
+  if (STATIC) {
+    app.sequences = STATIC.sequences;
+    $("out").textContent = STATIC.out + " (static export, read-only)";
+  } else {
+    const body = await api("api/sequences");
+    app.sequences = body.sequences;
+    $("out").textContent = body.out;
+    showJob(body.job);
+  }
+  const rows = app.sequences.map((s) => {
+    const tr = document.createElement("tr");
+    tr.dataset.name = s.name;
+    const cells = [s.name, s.frames, s.to_check, (100 * s.labour_saved).toFixed(1) + "%",
+                   s.expected_miou == null ? "-" : s.expected_miou.toFixed(3)];
+    for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
+    tr.onclick = () => openSequence(s.name);
+    return tr;
+  });
+  $("sequences").querySelector("tbody").replaceChildren(...rows);
+}
+
+async function openSequence(name, keepPlace = false) {
+  if (Object.keys(app.edits).length && app.seq !== name &&
+      !confirm("Unsaved corrections in " + app.seq + " will be lost. Open " + name + "?")) return;
+  const data = STATIC ? STATIC.data[name] : await api("api/sequence/" + encodeURIComponent(name));
+  const samePlace = keepPlace && app.seq === name;
+  if (app.seq !== name) { app.edits = {}; app.undo = []; }
+  app.seq = name; app.data = data;
+  for (const tr of $("sequences").querySelectorAll("tbody tr")) tr.classList.toggle("current", tr.dataset.name === name);
+  if (!samePlace) { app.pos = 0; app.page = 0; }
+  const frame = samePlace ? app.frame : (data.to_check.length ? data.to_check[0] : 0);
+  drawList();
+  await show(frame);
+}
+
+// --- the frame ----------------------------------------------------------------------------------------
+
+function frameUrl(frame) {
+  if (STATIC) return STATIC.frames[app.seq][frame] || null;
+  return "api/frame/" + encodeURIComponent(app.seq) + "/" + frame + ".jpg";
+}
+
+async function show(frame) {
+  const n = app.data.num_frames;
+  app.frame = Math.max(0, Math.min(n - 1, frame));
+  const at = app.data.to_check.indexOf(app.frame);
+  if (at >= 0) { app.pos = at; app.page = Math.floor(at / PAGE); }
+  const url = frameUrl(app.frame);
+  app.image = null;
+  if (url) {
+    const image = new Image();
+    await new Promise((resolve) => { image.onload = resolve; image.onerror = resolve; image.src = url; });
+    if (image.naturalWidth) app.image = image;
+  }
+  const stage = $("stage");
+  const [w, h] = app.data.image_size;
+  app.fit = Math.min((stage.clientWidth || 800) / w, (window.innerHeight * 0.6) / h);
+  draw(); drawPlot(); drawList();
+}
+
+function currentBox() {
+  if (app.frame in app.edits) return app.edits[app.frame];
+  const key = String(app.frame);
+  if (app.data.corrections && key in app.data.corrections) return app.data.corrections[key];
+  return app.data.boxes[app.frame];
+}
+
+function scale() { return app.fit * app.zoom; }
+
+function draw() {
+  const canvas = $("frame"), ctx = canvas.getContext("2d");
+  const [w, h] = app.data.image_size, s = scale();
+  canvas.width = Math.round(w * s); canvas.height = Math.round(h * s);
+  ctx.fillStyle = "#222"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (app.image) ctx.drawImage(app.image, 0, 0, canvas.width, canvas.height);
+  else { ctx.fillStyle = "#aaa"; ctx.fillText("frame not available here", 10, 20); }
+  const box = currentBox();
+  const edited = app.frame in app.edits || (app.data.corrections && String(app.frame) in app.data.corrections);
+  const keyframe = app.data.keyframes.includes(app.frame);
+  const flagged = app.data.failure_frames.includes(app.frame);
+  const colour = edited || keyframe ? "#3f3" : flagged ? "#f33" : "#39f";
+  if (box) {
+    ctx.strokeStyle = colour; ctx.lineWidth = 2;
+    ctx.strokeRect(box[0] * s, box[1] * s, box[2] * s, box[3] * s);
+    ctx.fillStyle = colour;
+    for (const [cx, cy] of corners(box)) ctx.fillRect(cx * s - 3, cy * s - 3, 6, 6);
+  }
+  const q = app.data.quality[app.frame];
+  const rank = app.data.suggestions.indexOf(app.frame);
+  $("where").textContent = `${app.seq} frame ${app.frame}` + (app.data.frame_names[app.frame] ? ` (${app.data.frame_names[app.frame]})` : "") +
+    (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}` : "") + (flagged ? " flagged" : "") +
+    (q == null ? "" : ` score ${q.toFixed(2)}`) + (box ? "" : " (no box: absent)") + (edited ? " corrected" : "");
+  const pending = Object.keys(app.edits).length;
+  $("save").disabled = STATIC || !pending;
+  $("rerun").disabled = STATIC || (app.job && app.job.state === "running");
+  for (const id of ["accept", "absent", "undo"]) $(id).disabled = !!STATIC;
+}
+
+function corners(b) { return [[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1] + b[3]], [b[0] + b[2], b[1] + b[3]]]; }
+
+function drawPlot() {
+  const canvas = $("plot"), ctx = canvas.getContext("2d"), d = app.data, n = d.num_frames;
+  canvas.width = canvas.clientWidth || 900;
+  const W = canvas.width, H = canvas.height, x = (i) => (i + 0.5) * W / n, y = (q) => H / 2 - q * (H / 2 - 6);
+  ctx.fillStyle = "#111"; ctx.fillRect(0, 0, W, H);
+  ctx.strokeStyle = "#444"; ctx.beginPath(); ctx.moveTo(0, y(0)); ctx.lineTo(W, y(0)); ctx.stroke();
+  ctx.fillStyle = "rgba(255,60,60,0.35)";
+  for (const f of d.failure_frames) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
+  ctx.fillStyle = "#3f3";
+  for (const k of d.keyframes) ctx.fillRect(x(k) - 1, 0, 2, H);
+  ctx.fillStyle = "#6af";
+  d.quality.forEach((q, i) => { if (q != null) ctx.fillRect(x(i) - 1, y(q) - 1, 2, 2); });
+  ctx.fillStyle = "#fc6";
+  for (const f of d.suggestions) ctx.fillRect(x(f) - 2, H - 8, 4, 8);
+  ctx.strokeStyle = "#fff"; ctx.beginPath(); ctx.moveTo(x(app.frame), 0); ctx.lineTo(x(app.frame), H); ctx.stroke();
+}
+
+function drawList() {
+  const d = app.data, pages = Math.max(1, Math.ceil(d.to_check.length / PAGE));
+  const buttons = [];
+  for (let p = 0; p < pages && pages > 1; p++) {
+    const b = document.createElement("button");
+    b.textContent = p + 1; b.disabled = p === app.page;
+    b.onclick = () => { app.page = p; drawList(); };
+    buttons.push(b);
+  }
+  $("pages").replaceChildren(...buttons);
+  const items = d.to_check.slice(app.page * PAGE, (app.page + 1) * PAGE).map((f, i) => {
+    const li = document.createElement("li");
+    const rank = app.page * PAGE + i + 1;
+    li.value = rank;
+    li.textContent = `frame ${f}` + (d.failure_frames.includes(f) ? " (flagged)" : "");
+    li.classList.toggle("current", f === app.frame);
+    li.classList.toggle("fixed", f in app.edits || (d.corrections && String(f) in d.corrections));
+    li.onclick = () => show(f);
+    return li;
+  });
+  $("tocheck").replaceChildren(...items);
+  if (!d.to_check.length) $("tocheck").replaceChildren(Object.assign(document.createElement("li"), { textContent: "nothing to check" }));
+}
+
+// --- editing ------------------------------------------------------------------------------------------
+
+function edit(frame, box) {
+  app.undo.push([frame, frame in app.edits ? app.edits[frame] : undefined]);
+  app.edits[frame] = box;
+  status(`${Object.keys(app.edits).length} unsaved correction(s)`);
+  draw(); drawList();
+}
+
+function undo() {
+  const last = app.undo.pop();
+  if (!last) return status("nothing to undo");
+  const [frame, previous] = last;
+  if (previous === undefined) delete app.edits[frame]; else app.edits[frame] = previous;
+  status("undone");
+  if (frame !== app.frame) show(frame); else { draw(); drawList(); }
+}
+
+function toImage(event) {
+  const rect = $("frame").getBoundingClientRect(), s = scale();
+  return [(event.clientX - rect.left) / s, (event.clientY - rect.top) / s];
+}
+
+function grab(event) {
+  if (STATIC) return;
+  const [px, py] = toImage(event), box = currentBox(), tolerance = HANDLE / scale();
+  if (box) {
+    const hit = corners(box).findIndex(([cx, cy]) => Math.abs(px - cx) < tolerance && Math.abs(py - cy) < tolerance);
+    if (hit >= 0) { app.drag = { mode: "corner", corner: hit, start: [px, py], box: box.slice() }; return; }
+    if (px > box[0] && px < box[0] + box[2] && py > box[1] && py < box[1] + box[3]) {
+      app.drag = { mode: "move", start: [px, py], box: box.slice() }; return;
+    }
+  }
+  app.drag = { mode: "draw", start: [px, py], box: [px, py, 0, 0] };
+}
+
+function dragged(event) {
+  const drag = app.drag;
+  if (!drag) return;
+  const [px, py] = toImage(event), [sx, sy] = drag.start, b = drag.box;
+  if (drag.mode === "move") drag.now = [b[0] + px - sx, b[1] + py - sy, b[2], b[3]];
+  else if (drag.mode === "draw") drag.now = [Math.min(sx, px), Math.min(sy, py), Math.abs(px - sx), Math.abs(py - sy)];
+  else {
+    let [x1, y1, x2, y2] = [b[0], b[1], b[0] + b[2], b[1] + b[3]];
+    if (drag.corner % 2 === 0) x1 = px; else x2 = px;
+    if (drag.corner < 2) y1 = py; else y2 = py;
+    drag.now = [Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1)];
+  }
+  draw();
+  const ctx = $("frame").getContext("2d"), s = scale(), n = drag.now;
+  ctx.strokeStyle = "#ff0"; ctx.lineWidth = 2; ctx.strokeRect(n[0] * s, n[1] * s, n[2] * s, n[3] * s);
+}
+
+function dropped() {
+  const drag = app.drag;
+  app.drag = null;
+  if (!drag || !drag.now) return draw();
+  const box = drag.now.map((v) => Math.round(v * 100) / 100);
+  if (box[2] < 2 || box[3] < 2) { status("box too small: not changed", true); return draw(); }
+  edit(app.frame, box);
+}
+
+async function save() {
+  const changes = Object.entries(app.edits).map(([frame, box]) => ({ frame: Number(frame), box }));
+  if (!changes.length) return status("nothing to save");
+  try {
+    const body = await api("api/corrections/" + encodeURIComponent(app.seq), {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ base: app.data.version, changes }),
+    });
+    app.edits = {}; app.undo = [];
+    await openSequence(app.seq, true);
+    status(`saved ${body.saved} correction(s); ${body.corrections} in all. Re-run to repair their neighbours.`);
+  } catch (error) {
+    status("not saved: " + error.message, true);
+  }
+}
+
+// --- re-run -------------------------------------------------------------------------------------------
+
+function showJob(job) {
+  app.job = job;
+  const text = { idle: "", running: "re-running: ", done: "re-run done ", failed: "re-run FAILED: " }[job.state] || "";
+  $("job").textContent = text + (job.state === "idle" ? "" : job.progress || "");
+  $("rerun").disabled = STATIC || job.state === "running";
+}
+
+async function rerun() {
+  if (Object.keys(app.edits).length) await save();
+  try { showJob(await api("api/rerun", { method: "POST" })); } catch (error) { return status(error.message, true); }
+  while (app.job.state === "running") {
+    await new Promise((r) => setTimeout(r, 700));
+    showJob(await api("api/job"));
+  }
+  if (app.job.state === "done") {
+    await loadSequences();
+    await openSequence(app.seq, true);
+    status("re-run done: boxes, scores and suggestions updated");
+  } else status("re-run failed: " + app.job.log.slice(-3).join(" | "), true);
+}
+
+// --- wiring -------------------------------------------------------------------------------------------
+
+function next(step) {
+  const list = app.data.to_check;
+  if (!list.length) return;
+  const at = list.indexOf(app.frame);
+  const pos = at >= 0 ? at + step : step > 0 ? list.findIndex((f) => f > app.frame) : list.length - 1 - [...list].reverse().findIndex((f) => f < app.frame);
+  if (pos < 0 || pos >= list.length) return status(step > 0 ? "last frame to check" : "first frame to check");
+  show(list[pos]);
+}
+
+function zoom(factor) { app.zoom = factor ? Math.max(0.25, Math.min(8, app.zoom * factor)) : 1; draw(); }
+
+document.addEventListener("keydown", (event) => {
+  if (!app.data || event.target.tagName === "INPUT") return;
+  const keys = {
+    n: () => next(1), ArrowRight: () => next(1), p: () => next(-1), ArrowLeft: () => next(-1),
+    ".": () => show(app.frame + 1), ",": () => show(app.frame - 1),
+    a: () => !STATIC && edit(app.frame, currentBox()), x: () => !STATIC && edit(app.frame, null),
+    u: () => !STATIC && undo(), s: () => !STATIC && save(), r: () => !STATIC && rerun(),
+    "+": () => zoom(1.25), "=": () => zoom(1.25), "-": () => zoom(0.8), "0": () => zoom(0),
+  };
+  const action = (event.ctrlKey && event.key === "z") ? undo : keys[event.key];
+  if (action) { event.preventDefault(); action(); }
+});
+
+$("frame").addEventListener("mousedown", grab);
+window.addEventListener("mousemove", dragged);
+window.addEventListener("mouseup", dropped);
+$("frame").addEventListener("wheel", (e) => { if (e.ctrlKey) { e.preventDefault(); zoom(e.deltaY < 0 ? 1.1 : 0.9); } });
+$("plot").addEventListener("click", (e) => {
+  if (!app.data) return;
+  const rect = $("plot").getBoundingClientRect();
+  show(Math.floor((e.clientX - rect.left) / rect.width * app.data.num_frames));
+});
+$("prev").onclick = () => next(-1); $("next").onclick = () => next(1);
+$("accept").onclick = () => edit(app.frame, currentBox()); $("absent").onclick = () => edit(app.frame, null);
+$("undo").onclick = undo; $("save").onclick = save; $("rerun").onclick = rerun;
+$("zoomin").onclick = () => zoom(1.25); $("zoomout").onclick = () => zoom(0.8); $("fit").onclick = () => zoom(0);
+window.addEventListener("beforeunload", (e) => { if (Object.keys(app.edits).length) e.preventDefault(); });
+
+loadSequences().then(() => {
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  const first = app.sequences.find((s) => s.name === wanted) || app.sequences.slice().sort((a, b) => b.to_check - a.to_check)[0];
+  if (first) return openSequence(first.name);
+}).catch((error) => status(error.message, true));

@@ -217,10 +217,14 @@ class ReviewSession:
     def _frames(self) -> dict[str, object]:
         """Frame sources of every sequence of the run, from its recorded command (lazy: nothing decoded)."""
         if self._sequences is None:
-            from vasr.cli.commands.annotate import input_sequences
-            from vasr.cli.main import build_parser
+            import argparse
 
-            args = build_parser().parse_args(["annotate", *self.command()])
+            from vasr.cli.commands import annotate
+
+            parser = argparse.ArgumentParser(prog="vasr")
+            annotate.register(parser.add_subparsers())
+            args = parser.parse_args(["annotate", *self.command()])
+            input_sequences = annotate.input_sequences
             self._sequences = {s.name: s.frames for s in input_sequences(args)}
         return self._sequences
 

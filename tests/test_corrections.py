@@ -264,3 +264,21 @@ def test_a_fresh_install_annotates_with_the_shipped_tassess(clip, tmp_path: Path
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["settings"]["tassess"].endswith("vasr/weights/tassess.ckpt")
     shutil.rmtree(tmp_path / "out")
+
+
+def test_corrections_of_a_dataset_run_start_from_the_shared_track_cache(
+    tiny_root: Path, tmp_path: Path, capsys
+) -> None:  # noqa: ANN001, E501
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    argv = ["annotate", "--dataset", "lasot", "--root", str(tiny_root), "--names", "cat-1", "--tracker", "kcf",
+            "--no-refiner", "--no-review", "--formats", "json", "--out", str(out), "--cache", str(cache)]  # fmt: skip
+    assert main(argv) == 0  # keyframes 0, 30, 60 from the dataset's ground truth, tracks in the cache
+    fixes = tmp_path / "fixes"
+    fixes.mkdir()
+    (fixes / "cat-1.txt").write_text("15, 20, 20, 16, 12\n")
+    capsys.readouterr()
+    assert main([*argv, "--corrections", str(fixes)]) == 0
+    err = capsys.readouterr().err
+    assert "cat-1: tracked 56 steps, reused 58" in err  # (0, 15) and (15, 30) both ways; (30, 60) reused
+    data = json.loads((out / "json" / "cat-1.json").read_text())
+    assert data["keyframes"] == [0, 15, 30, 60] and data["boxes"][15] == [20.0, 20.0, 16.0, 12.0]

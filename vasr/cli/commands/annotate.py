@@ -34,6 +34,7 @@ from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_fo
 from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.data.default import default_root
+from vasr.data.keyframes import keyframe_indices
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, VasrError
@@ -338,6 +339,12 @@ def track(
             sequence, annotator.tracker, args.interval, args.include_last, progress=True
         )[0]
     earlier = previous_tracks(args, sequence.name, record, old_record)
+    if earlier is None and (sequence.metadata or {}).get("dataset") != "video":
+        # a corrected dataset sequence: start from its regular schedule's tracks in the shared cache
+        regular = keyframe_indices(len(sequence), args.interval, args.include_last)
+        earlier = cache.bucket_for(annotator.tracker, args.interval, args.include_last).load(
+            sequence, regular
+        )
     tracks = annotator.track(sequence, keys, progress=True, previous=earlier)
     write_entry(args.out / "tracks" / f"{sequence.name}.npz", tracks, record["frames"])
     if earlier is not None:

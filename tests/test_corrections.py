@@ -268,10 +268,11 @@ def test_a_fresh_install_annotates_with_the_shipped_tassess(clip, tmp_path: Path
 
 def test_corrections_of_a_dataset_run_start_from_the_shared_track_cache(
     tiny_root: Path, tmp_path: Path, capsys
-) -> None:  # noqa: ANN001, E501
+) -> None:  # noqa: ANN001
     out, cache = tmp_path / "out", tmp_path / "cache"
-    argv = ["annotate", "--dataset", "lasot", "--root", str(tiny_root), "--names", "cat-1", "--tracker", "kcf",
-            "--no-refiner", "--no-review", "--formats", "json", "--out", str(out), "--cache", str(cache)]  # fmt: skip
+    argv = ["annotate", "--dataset", "lasot", "--root", str(tiny_root), "--names", "cat-1",
+            "--tracker", "kcf", "--no-refiner", "--no-review", "--formats", "json",
+            "--out", str(out), "--cache", str(cache)]  # fmt: skip
     assert main(argv) == 0  # keyframes 0, 30, 60 from the dataset's ground truth, tracks in the cache
     fixes = tmp_path / "fixes"
     fixes.mkdir()

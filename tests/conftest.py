@@ -33,6 +33,23 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def load_benchmark():  # noqa: ANN201
+    """``load_benchmark("bench_tracker")``: a script of ``benchmarks/`` as a module (they are scripts, not a
+    package)."""
+    import importlib.util
+
+    def load(name: str):  # noqa: ANN202
+        script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, script)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
 @pytest.fixture
 def one_torch_thread():
     """One torch thread for the test: on a shared 2-core CPU one thread is several times faster than two."""

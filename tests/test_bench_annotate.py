@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_annotate.py
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_annotate", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):  # noqa: ANN001, ANN201
+    return load_benchmark("bench_annotate")
 
 
 @pytest.mark.usefixtures("one_torch_thread")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -15,12 +14,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_tracker.py"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_tracker", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):  # noqa: ANN001, ANN201
+    return load_benchmark("bench_tracker")
 
 
 def write_otb_sequence(root: Path, name: str, num_frames: int = 16, seed: int = 0) -> None:

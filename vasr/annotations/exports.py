@@ -132,26 +132,15 @@ def write_mot(
     return [gt, seqinfo]
 
 
-def _checkbox(parent: ET.Element, name: str) -> None:
+def _attribute(parent: ET.Element, name: str, input_type: str, default: str, values: str) -> None:
+    """An attribute declared on the label (CVAT keeps a box's attribute only when it is declared)."""
     attribute = ET.SubElement(parent, "attribute")
     for tag, text in (
         ("name", name),
         ("mutable", "True"),
-        ("input_type", "checkbox"),
-        ("default_value", "false"),
-        ("values", "false"),
-    ):
-        ET.SubElement(attribute, tag).text = text
-
-
-def _number(parent: ET.Element, name: str, maximum: int) -> None:
-    attribute = ET.SubElement(parent, "attribute")
-    for tag, text in (
-        ("name", name),
-        ("mutable", "True"),
-        ("input_type", "number"),
-        ("default_value", "0"),
-        ("values", f"0\n{max(maximum, 1)}\n1"),
+        ("input_type", input_type),
+        ("default_value", default),
+        ("values", values),
     ):
         ET.SubElement(attribute, tag).text = text
 
@@ -189,9 +178,9 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
     _text(label_element, "name", label)
     _text(label_element, "type", "rectangle")
     attributes = ET.SubElement(label_element, "attributes")
-    _checkbox(attributes, "human_keyframe")
-    _checkbox(attributes, "review")
-    _number(attributes, "suggestion_rank", len(ann.suggestions))
+    _attribute(attributes, "human_keyframe", "checkbox", "false", "false")
+    _attribute(attributes, "review", "checkbox", "false", "false")
+    _attribute(attributes, "suggestion_rank", "number", "0", f"0\n{max(len(ann.suggestions), 1)}\n1")
     size = ET.SubElement(task, "original_size")
     _text(size, "width", width)
     _text(size, "height", height)

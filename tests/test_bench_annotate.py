@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_annotate.py"
-
 
 @pytest.fixture(scope="module")
 def bench(load_benchmark):  # noqa: ANN001, ANN201

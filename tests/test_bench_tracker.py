@@ -10,8 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_tracker.py"
-
 
 @pytest.fixture(scope="module")
 def bench(load_benchmark):  # noqa: ANN001, ANN201

@@ -32,7 +32,6 @@ from vasr.annotations.corrections import (
 from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
-from vasr.geometry.quality import expected_iou
 
 REVIEW_SOURCE = "review page"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -101,12 +100,12 @@ class ReviewSession:
             raise ReviewError(str(error), 500) from None
 
     def overview(self) -> list[dict[str, object]]:
-        """One row per sequence: frames, keyframes, frames to check, labour saved, expected quality."""
+        """One row per sequence: frames, keyframes, frames to check, labour saved, and the mean T-Assess score
+        of its kept boxes (a ranking signal: it orders frames and sequences, it is not a calibrated IoU)."""
         rows = []
         for name in self.names():
             ann, _ = self.annotation(name)
-            scored = np.isfinite(ann.quality)
-            expected = expected_iou(ann.quality[scored]).numpy() if scored.any() else np.zeros(0)
+            scored = ann.quality[np.isfinite(ann.quality)]
             rows.append(
                 {
                     "name": name,
@@ -114,7 +113,7 @@ class ReviewSession:
                     "keyframes": len(ann.keyframes),
                     "to_check": len(self.to_check(ann)),
                     "labour_saved": ann.labour_saved,
-                    "expected_miou": float(expected.mean()) if expected.size else None,
+                    "mean_score": float(scored.mean()) if scored.size else None,
                     "corrections": len(self.corrections(name)[0]),
                 }
             )

@@ -546,6 +546,7 @@ def run(args: argparse.Namespace) -> int:
     print(render_table(rows, columns))
     print(
         f"{frames} frames, {checked} for a human (keyframes + flagged): labour saved "
-        f"{total['labour_saved']:.1%}; frames to box next in {args.out / 'suggest.txt'}"
+        f"{total['labour_saved']:.1%}; frames to box next in {args.out / 'suggest.txt'} (or: vasr review "
+        f"{args.out})"
     )
     return 0

@@ -44,7 +44,7 @@ async function loadSequences() {
     const tr = document.createElement("tr");
     tr.dataset.name = s.name;
     const cells = [s.name, s.frames, s.to_check, (100 * s.labour_saved).toFixed(1) + "%",
-                   s.expected_miou == null ? "-" : s.expected_miou.toFixed(3)];
+                   s.mean_score == null ? "-" : s.mean_score.toFixed(2)];
     for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
     tr.onclick = () => openSequence(s.name);
     return tr;

@@ -12,8 +12,8 @@ from vasr.geometry.quality import expected_iou
 HEADER = (
     "# vasr: frames to box next, best first within each sequence. Box them (keyframe file, edited JSON or\n"
     "# CVAT), then rerun with --corrections. Columns: sequence, rank, frame (0-based), frame file, T-Assess\n"
-    "# score of the kept box, the IoU that score reads as (a ranking signal, not a calibrated estimate), and\n"
-    "# 'flagged' where both directions failed.\n"
+    "# score of the kept box, the IoU that score reads as (it ranks frames; it is not a calibrated\n"
+    "# estimate), and 'flagged' where both directions failed.\n"
 )
 
 

@@ -13,13 +13,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "review",
         help="open a run of vasr annotate in a browser: go through the frames to check, fix boxes, re-run",
-        description="Serve the review page of one run of 'vasr annotate' (its --out folder) on this machine "
-        "and print its address. The page lists the sequences (labour saved, frames to check, mean "
-        "T-Assess score) and, per sequence, the score plot and the ranked frames to check, each over its full "
-        "image. Fix a box with the mouse (drag it, drag a corner, or draw a new one) or the keys (a accept, "
-        "x absent, u undo), save (s) to OUT/corrections/<sequence>.txt, the file vasr annotate reads back, "
-        "and re-run (r): the run is annotated again in the background and the page shows the new boxes, "
-        "scores and suggestions. With --export DIR, write a static, read-only copy to share instead.",
+        description="Serve the review page of one run of 'vasr annotate' (its --out folder) on this "
+        "machine and print its address. The page lists the sequences (labour saved, frames to check, mean "
+        "T-Assess score) and, per sequence, the score plot and the ranked frames to check, each over its "
+        "full image. Fix a box with the mouse (drag it, drag a corner, or draw a new one) or the keys (a "
+        "accept, x absent, u undo), save (s) to OUT/corrections/<sequence>.txt, the file vasr annotate "
+        "reads back, and re-run (r): the run is annotated again in the background and the page shows the "
+        "new boxes, scores and suggestions. With --export DIR, write a static, read-only copy instead.",
     )
     parser.add_argument("out", type=Path, help="the --out folder of a vasr annotate run")
     parser.add_argument(

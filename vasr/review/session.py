@@ -79,7 +79,8 @@ class ReviewSession:
             raise VasrError(
                 f"{self.out}: not a vasr annotate output (no json/ folder); run vasr annotate first"
             )
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # corrections and re-runs
+        self.decoding = threading.Lock()  # frame sources (a video decoder) are not thread-safe
         self.job = Job()
         self._sequences: dict[str, object] | None = None
 
@@ -232,10 +233,11 @@ class ReviewSession:
         ann, _ = self.annotation(name)
         if not 0 <= index < len(ann):
             raise ReviewError(f"frame {index} is outside {name} (frames 0..{len(ann) - 1})", 404)
-        frames = self._frames().get(name)
-        if frames is None:
-            raise ReviewError(f"the frames of {name} are not in this run's input", 404)
-        rgb = frames[index]  # type: ignore[index]
+        with self.decoding:
+            frames = self._frames().get(name)
+            if frames is None:
+                raise ReviewError(f"the frames of {name} are not in this run's input", 404)
+            rgb = frames[index]  # type: ignore[index]
         ok, data = cv2.imencode(
             ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
         )

@@ -101,10 +101,6 @@ def timing(seconds: dict[str, float], stage: str) -> Iterator[None]:
     seconds[stage] += time.perf_counter() - begin
 
 
-def with_keyframes(sequence: Sequence, keys: list[int]) -> Sequence:
-    return Sequence(sequence.name, sequence.frames, sequence.boxes, sequence.visible, {"keyframes": keys})
-
-
 def correction_round(tracker: str, sequence: Sequence | None = None, repeats: int = 3) -> dict[str, object]:
     """Full run of a video (default: the embedded data's first, 300 frames) against one correction round of
     it (module docstring); the best of ``repeats`` timings of each (decoding included)."""
@@ -116,12 +112,12 @@ def correction_round(tracker: str, sequence: Sequence | None = None, repeats: in
     full = corrected_run = float("inf")
     for _ in range(repeats):
         begin = time.perf_counter()
-        first_tracks = annotator.track(with_keyframes(sequence, keys), progress=False)
-        annotator.annotate(with_keyframes(sequence, keys), first_tracks)
+        first_tracks = annotator.track(sequence, keys)
+        annotator.annotate(sequence, first_tracks)
         full = min(full, time.perf_counter() - begin)
         begin = time.perf_counter()
-        again = annotator.track(with_keyframes(sequence, corrected), previous=first_tracks)
-        annotator.annotate(with_keyframes(sequence, corrected), again)
+        again = annotator.track(sequence, corrected, previous=first_tracks)
+        annotator.annotate(sequence, again)
         corrected_run = min(corrected_run, time.perf_counter() - begin)
     return {
         "video": sequence.name,

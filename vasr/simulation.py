@@ -16,7 +16,6 @@ vasr gives it, flagged or not (a flag left unanswered is not a human box).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +37,6 @@ class SessionState:
     tracks: SequenceTracks | None = None
     annotation: DenseAnnotation | None = None
     suggestions: list[Suggestion] = field(default_factory=list)
-    steps: int = 0  # tracker steps run over all rounds
 
 
 @dataclass(frozen=True)
@@ -66,18 +64,10 @@ def annotate_round(annotator: Annotator, states: list[SessionState], candidates:
     ``candidates`` suggestions per sequence; returns the tracker steps run."""
     steps = 0
     for state in states:
-        given = Sequence(
-            state.sequence.name,
-            state.sequence.frames,
-            state.sequence.boxes,
-            state.sequence.visible,
-            {**state.sequence.metadata, "keyframes": state.keyframes},
-        )
-        state.tracks = annotator.track(given, state.keyframes, previous=state.tracks)
+        state.tracks = annotator.track(state.sequence, state.keyframes, previous=state.tracks)
         steps += state.tracks.steps
-        state.annotation = annotator.annotate(given, state.tracks)
+        state.annotation = annotator.annotate(state.sequence, state.tracks)
         state.suggestions = annotator.suggestions(state.annotation, state.tracks, candidates)
-        state.steps += state.tracks.steps
     return steps
 
 
@@ -102,7 +92,6 @@ def run_session(
     per_round: int,
     budget: float,
     candidates: int = 16,
-    on_round: Callable[[RoundResult], None] | None = None,
 ) -> list[RoundResult]:
     """Rounds until the human share reaches ``budget`` (a fraction of all frames) or vasr has nothing left
     to suggest; ``per_round`` frames are boxed per round over all sequences (the last round fewer, to stay
@@ -115,8 +104,6 @@ def run_session(
         keys = sum(len(s.keyframes) for s in states)
         result = RoundResult(len(results), [s.annotation for s in states], keys, frames, steps)  # type: ignore[misc]
         results.append(result)
-        if on_round is not None:
-            on_round(result)
         room = int(np.floor(budget * frames)) - keys
         chosen = best_suggestions(states, min(per_round, room))
         if not chosen:

@@ -23,6 +23,7 @@ frame, a CVAT file without the target's track, a JSON exported from an earlier r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import xml.parsers.expat
@@ -36,6 +37,7 @@ from vasr.annotations.exports import read_json
 from vasr.data.readers.video import ABSENT, keyframe_box_problem, read_keyframes
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError
+from vasr.geometry.boxes import box_iou
 
 SUFFIXES = (".txt", ".json", ".xml")
 CVAT_TOLERANCE = 0.05  # px: CVAT rewrites coordinates with 2 decimals, vasr writes 3
@@ -60,7 +62,7 @@ class Video:
     num_frames: int
     image_size: tuple[int, int]
     current: DenseAnnotation | None = None  # the result being corrected (None before the first run)
-    current_fingerprint: str | None = field(default=None)
+    current_fingerprint: str | None = None
 
 
 def read_corrections(path: str | Path, video: Video) -> list[Correction]:
@@ -83,18 +85,14 @@ def _from_keyframe_file(path: Path, video: Video) -> list[Correction]:
     ]
 
 
-def _checked_box(path: Path, where: str, frame: int, box: tuple[float, ...], video: Video) -> tuple:
-    problem = keyframe_box_problem(box, video.image_size)
-    if problem:
-        raise AnnotationFormatError(path, f"{where}frame {frame}: {problem}")
-    return tuple(float(v) for v in box)
-
-
-def _frame_in_video(path: Path, where: str, frame: int, video: Video) -> None:
+def correction_problem(frame: int, box: tuple[float, ...] | None, video: Video) -> str | None:
+    """Why ``box`` (None: absent) at ``frame`` cannot be a correction of ``video`` (None when it can): a
+    frame outside the video, or a box a keyframe cannot have (`keyframe_box_problem`). Every reader of
+    corrections (and the review page) asks this one question."""
     if not 0 <= frame < video.num_frames:
-        raise AnnotationFormatError(
-            path, f"{where}frame {frame} is outside the video (frames 0..{video.num_frames - 1})"
-        )
+        return f"frame {frame} is outside the video (frames 0..{video.num_frames - 1})"
+    problem = None if box is None else keyframe_box_problem(box, video.image_size)
+    return None if problem is None else f"frame {frame}: {problem}"
 
 
 def _differs(a: np.ndarray, b: tuple[float, ...] | None, tolerance: float) -> bool:
@@ -125,8 +123,9 @@ def _from_json(path: Path, video: Video) -> list[Correction]:
         accepted = frame in new_keys
         changed = current is not None and _differs(current.boxes[frame], box, JSON_TOLERANCE)
         if accepted or changed:
-            if box is not None:
-                box = _checked_box(path, "", frame, box, video)
+            problem = correction_problem(frame, box, video)
+            if problem:
+                raise AnnotationFormatError(path, problem)
             corrections.append(Correction(frame, box, f"{path} (frame {frame})"))
     return corrections
 
@@ -257,9 +256,7 @@ def _from_cvat(path: Path, video: Video) -> list[Correction]:
         if frame == video.num_frames and outside:
             continue  # CVAT closes a track with an outside box after its last frame
         if not 0 <= frame < video.num_frames:
-            raise AnnotationFormatError(
-                path, f"frame {frame} is outside the video (frames 0..{video.num_frames - 1})", line=box.line
-            )
+            raise AnnotationFormatError(path, str(correction_problem(frame, None, video)), line=box.line)
         xtl, ytl, xbr, ybr = (_number(path, box, k) for k in ("xtl", "ytl", "xbr", "ybr"))
         value = None if outside else (xtl, ytl, xbr - xtl, ybr - ytl)
         if frame in seen:
@@ -278,10 +275,9 @@ def _from_cvat(path: Path, video: Video) -> list[Correction]:
             continue  # CVAT's interpolation, not a human's box
         marked = box.attributes.get("human_keyframe", "false").lower() == "true" and frame not in old_keys
         if marked or _differs(current.boxes[frame], value, CVAT_TOLERANCE):
-            if value is not None:
-                problem = keyframe_box_problem(value, video.image_size)
-                if problem:
-                    raise AnnotationFormatError(path, f"frame {frame}: {problem}", line=box.line)
+            problem = correction_problem(frame, value, video)
+            if problem:
+                raise AnnotationFormatError(path, problem, line=box.line)
             corrections.append(Correction(frame, value, f"{path}:{box.line}"))
     return corrections
 
@@ -321,14 +317,12 @@ def corrected(sequence: Sequence, keyframes: np.ndarray, corrections: dict[int, 
 def moved_frames(before: DenseAnnotation, after: DenseAnnotation) -> tuple[np.ndarray, np.ndarray]:
     """The frames whose box changed between two results of one sequence, and the IoU of each new box with
     the old one (0 where a box appeared or disappeared)."""
-    from vasr.geometry.boxes import box_iou
-
     if len(before) != len(after):
         return np.arange(len(after)), np.zeros(len(after))
     a, b = before.boxes, after.boxes
     same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=1)
     frames = np.flatnonzero(~same)
-    iou = box_iou(np.nan_to_num(a[frames]), np.nan_to_num(b[frames])).numpy()
+    iou = box_iou(a[frames], b[frames]).numpy()
     return frames, iou
 
 
@@ -341,8 +335,6 @@ def summarise_moves(frames: np.ndarray, iou: np.ndarray) -> str:
 
 def applied_digest(path: Path) -> str:
     """Identity of a corrections file's content, so a rerun does not apply one file twice."""
-    import hashlib
-
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

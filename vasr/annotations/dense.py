@@ -96,6 +96,13 @@ class DenseAnnotation:
         return rank
 
     @property
+    def to_check(self) -> np.ndarray:
+        """The frames a human should look at, most urgent first: the suggestions in rank order, then the
+        other flagged frames in time order (one list: the review sheet and the review page show it)."""
+        flagged = self.review_frames[~np.isin(self.review_frames, self.suggestions)]
+        return np.concatenate([self.suggestions, flagged]).astype(np.int64)
+
+    @property
     def review_frames(self) -> np.ndarray:
         """Sorted 0-based indices of the frames flagged for review: the reviewer's to-do list."""
         return np.flatnonzero(self.failure)

@@ -276,9 +276,7 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             image_size=(data["image_size"]["width"], data["image_size"]["height"]),
             frame_names=data["frame_names"],
             # a frame the human boxed since (an edited file) is no longer a suggestion
-            suggestions=np.asarray(
-                [f for f in data.get("suggestions", []) if f not in set(data["keyframes"])], dtype=np.int64
-            ),
+            suggestions=_not_in(np.asarray(data.get("suggestions", []), dtype=np.int64), data["keyframes"]),
         )
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
@@ -286,6 +284,11 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
              "failure_frames", "quality", "direction", "frame_names", "suggestions",
              "labour_saved"}  # fmt: skip
     return ann, {k: v for k, v in data.items() if k not in known}
+
+
+def _not_in(frames: np.ndarray, keyframes: list[int]) -> np.ndarray:
+    """``frames`` in their order, less the keyframes (a suggestion the human has boxed since)."""
+    return frames[~np.isin(frames, keyframes)]
 
 
 def write_result_set(ann: DenseAnnotation, directory: str | Path) -> list[Path]:

@@ -113,12 +113,10 @@ def review_selection(ann: DenseAnnotation, max_frames: int) -> list[int]:
     """Frames worth a look, most urgent first: the suggestions in rank order, then every other flagged frame
     in time order, then the other scored frames by ascending score (keyframes are human boxes and never
     shown), at most ``max_frames``."""
-    suggested = ann.suggestions.tolist()
-    flagged = [f for f in ann.review_frames.tolist() if f not in set(suggested)]
     candidates = np.isfinite(ann.quality) & ~ann.failure & ~ann.keyframe_mask
     candidates[ann.suggestions] = False
     order = np.argsort(np.where(candidates, ann.quality, np.inf), kind="stable")[: int(candidates.sum())]
-    return (suggested + flagged + order.tolist())[: max(0, max_frames)]
+    return (ann.to_check.tolist() + order.tolist())[: max(0, max_frames)]
 
 
 def caption_height(thumb: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vasr.data.keyframes import enclosing_keyframes
 from vasr.tracking.snippets import SequenceTracks
 
 
@@ -17,12 +18,9 @@ def blend_by_distance(tracks: SequenceTracks) -> np.ndarray:
     ``(b - i) / (b - a)`` of the forward box (trusted near its start ``a``) and ``(i - a) / (b - a)`` of the
     backward box. Where only one direction
     is valid (tails, invisible keyframes) that one is used; where neither is, NaN."""
-    n = len(tracks)
-    keys = np.asarray(tracks.keyframes, dtype=np.int64)
-    frames = np.arange(n)
-    right = np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)
-    left = np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)
-    a, b = keys[left].astype(np.float64), keys[right].astype(np.float64)
+    before, after = enclosing_keyframes(tracks.keyframes, len(tracks))
+    a, b = before.astype(np.float64), after.astype(np.float64)
+    frames = np.arange(len(tracks))
     span = b - a
     weight_forward = np.where(span > 0, (b - frames) / np.where(span > 0, span, 1.0), 0.5)
     fwd, bwd = tracks.forward, tracks.backward

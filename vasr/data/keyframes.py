@@ -45,3 +45,14 @@ def snippets(keyframes: np.ndarray | list[int]) -> list[tuple[int, int]]:
     if np.any(np.diff(keys) <= 0):
         raise ValueError(f"keyframes must be strictly increasing, got {keys.tolist()}")
     return [(int(a), int(b)) for a, b in zip(keys[:-1], keys[1:], strict=True)]
+
+
+def enclosing_keyframes(keyframes: np.ndarray | list[int], num_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(before, after)``, each ``(num_frames,)``: the last keyframe at or before every frame and the first
+    at or after it (a keyframe encloses itself); before the first keyframe both are the first, after the
+    last both are the last. What a weighting by the distance to the snippet's ends reads."""
+    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
+    frames = np.arange(operator.index(num_frames))
+    before = keys[np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)]
+    after = keys[np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)]
+    return before, after

@@ -25,6 +25,7 @@ import numpy as np
 from vasr.annotations.corrections import (
     Correction,
     Video,
+    correction_problem,
     corrections_text,
     merge_corrections,
     read_corrections,
@@ -90,9 +91,11 @@ class ReviewSession:
         return sorted(p.stem for p in (self.out / "json").glob("*.json"))
 
     def _json_path(self, name: str) -> Path:
-        if name not in self.names():
+        """The JSON of sequence ``name``; a name that is not one file name of ``OUT/json`` is unknown."""
+        path = self.out / "json" / f"{name}.json"
+        if not name or Path(name).name != name or name in (".", "..") or not path.is_file():
             raise ReviewError(f"no sequence {name!r} in this run", 404)
-        return self.out / "json" / f"{name}.json"
+        return path
 
     def annotation(self, name: str):  # noqa: ANN201 - (DenseAnnotation, extra)
         try:
@@ -112,25 +115,18 @@ class ReviewSession:
                     "name": name,
                     "frames": len(ann),
                     "keyframes": len(ann.keyframes),
-                    "to_check": len(self.to_check(ann)),
+                    "to_check": len(ann.to_check),
                     "labour_saved": ann.labour_saved,
                     "mean_score": float(scored.mean()) if scored.size else None,
-                    "corrections": len(self.corrections(name)[0]),
+                    "corrections": len(self.corrections(name, ann)[0]),
                 }
             )
         return rows
 
-    @staticmethod
-    def to_check(ann) -> list[int]:  # noqa: ANN001 - a DenseAnnotation
-        """The frames to check, most urgent first: the suggestions in rank order, then the other flagged
-        frames in time order."""
-        suggested = ann.suggestions.tolist()
-        return suggested + [f for f in ann.review_frames.tolist() if f not in set(suggested)]
-
     def sequence(self, name: str) -> dict[str, object]:
         """Everything the page shows of one sequence."""
         ann, _ = self.annotation(name)
-        corrections, version = self.corrections(name)
+        corrections, version = self.corrections(name, ann)
         return {
             "name": name,
             "num_frames": len(ann),
@@ -140,7 +136,7 @@ class ReviewSession:
             "keyframes": ann.keyframes.tolist(),
             "failure_frames": ann.review_frames.tolist(),
             "suggestions": ann.suggestions.tolist(),
-            "to_check": self.to_check(ann),
+            "to_check": ann.to_check.tolist(),
             "frame_names": ann.frame_names,
             "labour_saved": ann.labour_saved,
             "corrections": {str(c.frame): (None if c.box is None else list(c.box)) for c in corrections},
@@ -153,12 +149,13 @@ class ReviewSession:
         self._json_path(name)  # a known sequence only: the name never becomes a path otherwise
         return self.out / "corrections" / f"{name}.txt"
 
-    def corrections(self, name: str) -> tuple[list[Correction], str]:
-        """The corrections saved for ``name`` and their version (a digest of the file; "" when none)."""
+    def corrections(self, name: str, ann=None) -> tuple[list[Correction], str]:  # noqa: ANN001
+        """The corrections saved for ``name`` and their version (a digest of the file; "" when none);
+        ``ann``: its annotation when the caller has read it already."""
         store = self._store(name)
         if not store.is_file():
             return [], ""
-        ann, _ = self.annotation(name)
+        ann = self.annotation(name)[0] if ann is None else ann
         video = Video(name, len(ann), ann.image_size, ann)
         try:
             return read_corrections(store, video), _digest(store.read_text(encoding="utf-8"))
@@ -172,7 +169,7 @@ class ReviewSession:
         video = Video(name, len(ann), ann.image_size, ann)
         new = [self._checked(c, video) for c in changes]
         with self.lock:
-            earlier, version = self.corrections(name)
+            earlier, version = self.corrections(name, ann)
             if version != base:
                 raise ReviewError(
                     "the corrections of this sequence were saved elsewhere since this page loaded them "
@@ -186,23 +183,18 @@ class ReviewSession:
 
     @staticmethod
     def _checked(change: dict[str, object], video: Video) -> Correction:
-        """One correction from the page, checked as a keyframe file's line would be."""
-        from vasr.data.readers.video import keyframe_box_problem
-
+        """One correction from the page, checked as a corrections file's would be."""
         try:
             frame = int(change["frame"])  # type: ignore[arg-type]
             box = change.get("box")
             values = None if box is None else tuple(float(v) for v in box)  # type: ignore[union-attr]
         except (KeyError, TypeError, ValueError):
             raise ReviewError(f"malformed correction {change!r}") from None
-        if not 0 <= frame < video.num_frames:
-            raise ReviewError(f"frame {frame} is outside the video (frames 0..{video.num_frames - 1})")
-        if values is not None:
-            if len(values) != 4:
-                raise ReviewError(f"frame {frame}: a box is 4 numbers x, y, w, h")
-            problem = keyframe_box_problem(values, video.image_size)
-            if problem:
-                raise ReviewError(f"frame {frame}: {problem}")
+        if values is not None and len(values) != 4:
+            raise ReviewError(f"frame {frame}: a box is 4 numbers x, y, w, h")
+        problem = correction_problem(frame, values, video)
+        if problem:
+            raise ReviewError(problem)
         return Correction(frame, values, REVIEW_SOURCE)  # type: ignore[arg-type]
 
     # --- frames and files -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from vasr.data.keyframes import enclosing_keyframes
 from vasr.geometry.boxes import box_iou
 from vasr.geometry.quality import expected_iou
 from vasr.tracking.snippets import SequenceTracks
@@ -120,7 +121,6 @@ def fuse_agreeing(
 ) -> Selection:
     """``selection`` with its boxes fused where the directions agree (see `Fusion`); directions, scores and
     failure flags are kept (the better-scored direction stays the kept one)."""
-    n = len(tracks)
     forward, backward = tracks.forward, tracks.backward
     both = (
         forward.valid
@@ -128,23 +128,16 @@ def fuse_agreeing(
         & np.isfinite(forward.boxes).all(1)
         & np.isfinite(backward.boxes).all(1)
     )
-    agreement = box_iou(
-        torch.from_numpy(np.nan_to_num(forward.boxes)), torch.from_numpy(np.nan_to_num(backward.boxes))
-    ).numpy()
-    fuse = both & (agreement >= fusion.min_agreement)
+    fuse = both & (box_iou(forward.boxes, backward.boxes).numpy() >= fusion.min_agreement)
     if not fuse.any():
         return selection
-    keys = np.asarray(tracks.keyframes, dtype=np.int64)
-    frames = np.arange(n)
-    after = keys[np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)]
-    before = keys[np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)]
+    before, after = enclosing_keyframes(tracks.keyframes, len(tracks))
+    frames = np.arange(len(tracks))
     trust_f = expected_iou(torch.from_numpy(np.nan_to_num(forward_scores, nan=-1.0))).numpy() ** fusion.power
     trust_b = expected_iou(torch.from_numpy(np.nan_to_num(backward_scores, nan=-1.0))).numpy() ** fusion.power
     weight_f = trust_f / np.maximum(frames - before, 1)
     weight_b = trust_b / np.maximum(after - frames, 1)
     total = weight_f + weight_b
     share_f = np.where(total > 0, weight_f / np.where(total > 0, total, 1.0), 0.5)
-    mean = share_f[:, None] * np.nan_to_num(forward.boxes) + (1 - share_f[:, None]) * np.nan_to_num(
-        backward.boxes
-    )
+    mean = share_f[:, None] * forward.boxes + (1 - share_f[:, None]) * backward.boxes  # used where both exist
     return replace(selection, boxes=np.where(fuse[:, None], mean, selection.boxes))

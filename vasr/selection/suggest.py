@@ -67,11 +67,7 @@ def frame_doubt(
     doubt = 1.0 - expected_iou(torch.from_numpy(quality)).numpy()
     doubt = np.where(np.isfinite(doubt), doubt, 1.0)
     both = np.asarray(forward_valid, bool) & np.asarray(backward_valid, bool)
-    agreement = box_iou(
-        torch.from_numpy(np.nan_to_num(np.asarray(forward_boxes, np.float64))),
-        torch.from_numpy(np.nan_to_num(np.asarray(backward_boxes, np.float64))),
-    ).numpy()
-    disagreement = np.where(both, 1.0 - agreement, 0.0)
+    disagreement = np.where(both, 1.0 - box_iou(forward_boxes, backward_boxes).numpy(), 0.0)
     doubt = np.maximum(doubt, disagreement_weight * disagreement)
     return np.where(np.asarray(is_keyframe, bool), 0.0, doubt)
 

@@ -194,8 +194,10 @@ def _end_box(boxes_at: dict[int, np.ndarray], frame: int) -> np.ndarray:
     return boxes_at.get(frame, np.full(4, np.nan))
 
 
-def _reusable(previous: SequenceTracks | None, sequence: Sequence, keys: np.ndarray) -> set[_Track]:
-    """The planned tracks whose snippet ``previous`` tracked with the same human boxes at both ends."""
+def _reusable(
+    previous: SequenceTracks | None, sequence: Sequence, keys: np.ndarray, planned: list[_Track]
+) -> set[_Track]:
+    """The ``planned`` tracks whose snippet ``previous`` tracked with the same human boxes at both ends."""
     if previous is None or len(previous) != len(sequence):
         return set()
     old_keys = np.asarray(previous.keyframes, dtype=np.int64)
@@ -205,7 +207,7 @@ def _reusable(previous: SequenceTracks | None, sequence: Sequence, keys: np.ndar
         _plan(len(sequence), old_keys, {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()})
     )
     reusable = set()
-    for track in plan_tracks(sequence, keys):
+    for track in planned:
         if track not in old_tracks:
             continue
         same = all(
@@ -270,7 +272,7 @@ def track_sequence(
         or (size is not None and previous.forward.responses.shape[1:] != (size, size))
     ):
         previous = None
-    reuse = _reusable(previous, sequence, keys)
+    reuse = _reusable(previous, sequence, keys, tracks)
     for track in reuse:
         _copy_track(track, previous, results)
     reused_steps = sum(t.length for t in reuse)

@@ -272,27 +272,29 @@ def apply_corrections(
     previous: dict[str, object],
     single: bool,
 ) -> tuple[Sequence, np.ndarray, int]:
-    """The sequence with every correction of every round as keyframes, its keyframes, and how many
-    corrections this run's files brought. New corrections are saved to ``OUT/corrections/<seq>.txt``
-    before any work (so nothing a human said is lost), and a file already applied is not applied again."""
+    """The sequence with every correction of every round as keyframes, its keyframes, and how many of the
+    corrections change the earlier result ``ann`` (the review page's saved ones too; 0 without one). New
+    corrections are saved to ``OUT/corrections/<seq>.txt`` before any work (so nothing a human said is
+    lost), and a file already applied is not applied again."""
     video = Video(sequence.name, len(sequence), sequence.image_size, ann, previous.get("fingerprint"))
     store = args.out / "corrections" / f"{sequence.name}.txt"
     applied_path = store.with_suffix(".applied.json")
     applied = read_applied(applied_path)
     earlier = read_corrections(store, video) if store.is_file() else []
-    rounds, new = [], 0
+    rounds = []
     for path in correction_files(args, sequence.name, single):
         digest = applied_digest(path) if path.is_file() else None
         if digest in applied:
             tqdm.write(f"{sequence.name}: {path} already applied, skipped", file=sys.stderr)
             continue
         rounds.append(read_corrections(path, video))
-        new += len(rounds[-1])
         applied[str(digest)] = str(path)
     merged = merge_corrections(earlier, *rounds)
-    if ann is not None:  # what the corrections change in the result they correct (a review page's too)
+    new = 0
+    if ann is not None:
+        keyframes = set(ann.keyframes.tolist())
         new = sum(
-            c.frame not in set(ann.keyframes.tolist())
+            c.frame not in keyframes
             or not np.array_equal(ann.boxes[c.frame], np.nan if c.box is None else c.box, equal_nan=True)
             for c in merged.values()
         )
@@ -305,21 +307,17 @@ def apply_corrections(
     return sequence, np.asarray(sequence.metadata["keyframes"], dtype=np.int64), new
 
 
-def previous_tracks(
-    args: argparse.Namespace, name: str, record: dict, old: dict | None
-) -> SequenceTracks | None:
-    """The tracks an earlier run of the same frames and tracker left in ``OUT/tracks`` (for reuse of the
-    snippets a correction did not touch), or None."""
+def previous_tracks(args: argparse.Namespace, name: str, frames_digest: str) -> SequenceTracks | None:
+    """The tracks an earlier run of the same frames left in ``OUT/tracks`` (for reuse of the snippets a
+    correction did not touch; `track_sequence` itself ignores tracks of another tracker), or None."""
     path = args.out / "tracks" / f"{name}.npz"
-    if not isinstance(old, dict) or not path.is_file():
-        return None
-    if any(old.get(k) != record[k] for k in ("frames", "tracker", "response_size")):
+    if args.overwrite or not path.is_file():  # --overwrite redoes everything
         return None
     try:
         tracks, frames = read_entry(path)
     except Exception:  # noqa: BLE001 - a damaged file is only a lost shortcut: track again
         return None
-    return tracks if frames == record["frames"] else None
+    return tracks if frames == frames_digest else None
 
 
 def track(
@@ -329,7 +327,6 @@ def track(
     annotator: Annotator,
     cache: TrackCache,
     record: dict,
-    old_record: dict | None,
 ) -> SequenceTracks:
     """Tracks of ``sequence`` between ``keys``: a dataset sequence on its regular schedule comes from the
     shared track cache; a video's own or corrected keyframes reuse what an earlier round tracked."""
@@ -338,7 +335,7 @@ def track(
         return cache.get_or_track(
             sequence, annotator.tracker, args.interval, args.include_last, progress=True
         )[0]
-    earlier = previous_tracks(args, sequence.name, record, old_record)
+    earlier = previous_tracks(args, sequence.name, record["frames"])
     if earlier is None and (sequence.metadata or {}).get("dataset") != "video":
         # a corrected dataset sequence: start from its regular schedule's tracks in the shared cache
         regular = keyframe_indices(len(sequence), args.interval, args.include_last)
@@ -362,7 +359,7 @@ class Job:
     keyframes: np.ndarray
     earlier: DenseAnnotation | None
     previous: dict[str, object]
-    corrections: int  # brought by this run's --corrections files
+    corrections: int  # corrections that change the earlier result (apply_corrections)
 
 
 def prepare(args: argparse.Namespace, sequence: Sequence, single: bool) -> Job:
@@ -404,7 +401,7 @@ def annotate_sequence(
     else:
         changed = changes(previous.get("provenance"), record) if ann is not None else []
         status = f"redone ({', '.join(changed)} changed)" if changed else "annotated"
-        tracks = track(args, sequence, keys, annotator, cache, record, previous.get("provenance"))
+        tracks = track(args, sequence, keys, annotator, cache, record)
         before, ann = ann, annotator.annotate(sequence, tracks)
         if before is not None:
             moved, iou = moved_frames(before, ann)

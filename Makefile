@@ -56,7 +56,7 @@ baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (R
 	  $(VENV)/bin/vasr evaluate --dataset otb --root $(REAL) --pred results/real/linear --csv results/real/linear.csv; \
 	else echo "skipping real data: $(REAL) not found"; fi
 
-bench-tracker: $(STAMP)  ## dcf vs CSRT vs KCF on $(REAL): accuracy, speed, confidence AUC (results/bench/)
+bench-tracker: $(STAMP)  ## dcf presets vs CSRT vs KCF on $(REAL): accuracy (per fold too), speed, confidence AUC
 	$(PY) benchmarks/bench_tracker.py --root $(REAL)
 
 # Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's

@@ -27,6 +27,7 @@ from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
+from vasr.tracking.registry import DEFAULT_TRACKER
 from vasr.tracking.snippets import SequenceTracks
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
@@ -68,7 +69,7 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --root: train on its folds only, without the embedded synthetic data",
     )
     parser.add_argument("--folds", type=int, default=2, help="cross-validation folds of --root")
-    parser.add_argument("--tracker", default="dcf", help="tracker of the preliminary annotations")
+    parser.add_argument("--tracker", default=DEFAULT_TRACKER, help="tracker of the preliminary annotations")
     parser.add_argument(
         "--cache", default="cache/tracks", help="tracking-result cache (shared with vasr track)"
     )

@@ -47,7 +47,7 @@ from vasr.refinement.model import VGRefineNet
 from vasr.refinement.refine import refine_kept
 from vasr.selection.model import TAssessNet
 from vasr.tables import render_table
-from vasr.tracking.registry import build_batch_tracker
+from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker
 from vasr.tracking.snippets import track_sequence
 
 PEER = "csrt"  # OpenCV's CSRT: the accurate classical tracker annotation tools offer
@@ -61,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, default=None, help="dataset root (default: embedded data)")
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="otb")
     parser.add_argument("--limit", type=int, default=None, help="only the first N sequences")
-    parser.add_argument("--tracker", default="dcf")
+    parser.add_argument("--tracker", default=DEFAULT_TRACKER)
     parser.add_argument("--tassess", type=Path, default=Path("checkpoints/tassess.ckpt"))
     parser.add_argument("--refiner", type=Path, default=Path("checkpoints/vgrefine.ckpt"))
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, 16], help="refinement batches")

@@ -4,12 +4,15 @@ speed, and how well each tracker's confidence predicts a good box.
 Protocol (the one of the peers' published figures): keyframes every ``--interval`` frames plus the last; every
 snippet tracked forward from its first keyframe and backward from its last (``vasr.tracking.snippets``);
 scored on the frames strictly between keyframes whose ground truth is visible, pooled over frames; Acc@t
-counts IoU > t. Speed is tracker steps per second inside the tracker calls (decoding excluded), as a total
-(all steps / all seconds) and as the median over sequences (how the peers report it). The confidence's ROC-AUC
-asks whether a tracker knows when it is right (IoU > 0.5), which is what T-Assess builds on.
+counts IoU > t. The same figures per fold of the sequences (`vasr.data.folds`): the presets' settings were
+chosen on fold 0 of the real clips, so fold 1 is their held-out score. Speed is tracker steps per second
+inside the tracker calls (decoding excluded), as a total (all steps / all seconds) and as the median over
+sequences (how the peers report it). The confidence's ROC-AUC asks whether a tracker knows when it is right
+(IoU > 0.5), which is what T-Assess builds on.
 
     python benchmarks/bench_tracker.py --root ../shared/data/real
     python benchmarks/bench_tracker.py --root ../shared/data/real --trackers kcf --limit 3
+    python benchmarks/bench_tracker.py --root data/synth --dataset lasot --trackers dcf,dcf-accurate
 
 A tracker that cannot be built (not importable yet, optional dependency missing) is reported as unavailable;
 one that fails while tracking is reported as an error and makes the exit status 1.
@@ -30,9 +33,11 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
+import yaml
 from tqdm import tqdm
 
 from vasr.baselines.blend import blend_by_distance
+from vasr.data.folds import category_fold
 from vasr.data.keyframes import keyframe_indices
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
@@ -45,6 +50,8 @@ from vasr.tracking.snippets import SequenceTracks, track_sequence
 DIRECTIONS = ("forward", "backward", "blend")
 METRICS = ("miou", "acc50", "acc70")
 RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
+JSON_ONLY = ("config", "folds", "forward_miou_per_sequence")  # nested: in the JSON, not the CSV
+FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -74,6 +81,7 @@ class TrackerScores:
     """Per-frame outcomes of one tracker, accumulated over sequences."""
 
     def __init__(self) -> None:
+        self.names: list[str] = []
         self.iou: dict[str, list[np.ndarray]] = {d: [] for d in DIRECTIONS}
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
@@ -87,6 +95,7 @@ class TrackerScores:
         is_keyframe = np.zeros(len(sequence), dtype=bool)
         is_keyframe[tracks.keyframes] = True
         evaluated = sequence.visible & ~is_keyframe
+        self.names.append(sequence.name)
         boxes = {"forward": tracks.forward.boxes, "backward": tracks.backward.boxes}
         boxes["blend"] = blend_by_distance(tracks)
         for direction in DIRECTIONS:
@@ -101,6 +110,18 @@ class TrackerScores:
         if tracks.seconds > 0:
             self.rates.append(tracks.steps / tracks.seconds)
 
+    def subset(self, names: list[str]) -> TrackerScores:
+        """The outcomes of the sequences in ``names`` only (confidence and hits come two per sequence)."""
+        keep = [i for i, name in enumerate(self.names) if name in set(names)]
+        part = TrackerScores()
+        part.names = [self.names[i] for i in keep]
+        part.iou = {d: [v[i] for i in keep] for d, v in self.iou.items()}
+        part.evaluated = [self.evaluated[i] for i in keep]
+        part.is_keyframe = [self.is_keyframe[i] for i in keep]
+        part.confidence = [self.confidence[2 * i + j] for i in keep for j in (0, 1)]
+        part.hit = [self.hit[2 * i + j] for i in keep for j in (0, 1)]
+        return part
+
     def summary(self) -> dict[str, Any]:
         evaluated, is_keyframe = np.concatenate(self.evaluated), np.concatenate(self.is_keyframe)
         row: dict[str, Any] = {"sequences": len(self.evaluated), "evaluated": int(evaluated.sum())}
@@ -109,6 +130,10 @@ class TrackerScores:
                 np.concatenate(self.iou[direction]), evaluated, is_keyframe, np.zeros_like(evaluated)
             )
             row.update({f"{direction}_{m}": pooled[m] for m in METRICS})
+        row["forward_miou_per_sequence"] = {
+            name: float(np.nanmean(iou[ev])) if ev.any() else math.nan
+            for name, iou, ev in zip(self.names, self.iou["forward"], self.evaluated, strict=True)
+        }
         row["steps"] = self.steps
         row["seconds"] = self.seconds
         row["steps_per_s"] = self.steps / self.seconds if self.seconds > 0 else math.nan
@@ -119,10 +144,13 @@ class TrackerScores:
         return row
 
 
-def bench_tracker(name: str, sequences: list[Sequence], interval: int) -> dict[str, Any]:
-    """One tracker over every sequence; its row of the table (``status`` says whether it ran)."""
+def bench_tracker(
+    name: str, sequences: list[Sequence], interval: int, folds: int = 0, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One tracker over every sequence; its row of the table (``status`` says whether it ran), with the
+    accuracy per fold under ``folds`` when ``folds > 1``. ``options`` go to the tracker's constructor."""
     try:
-        tracker = build_batch_tracker(name)
+        tracker = build_batch_tracker(name, **(options or {}))
     except (ImportError, VasrError, AttributeError, TypeError) as exc:
         return {"tracker": name, "status": f"unavailable: {exc}"}
     scores = TrackerScores()
@@ -132,7 +160,14 @@ def bench_tracker(name: str, sequences: list[Sequence], interval: int) -> dict[s
             scores.add(sequence, track_sequence(sequence, tracker, keys))
     except Exception as exc:  # keep the other trackers' results; the exit status reports it
         return {"tracker": name, "status": f"error: {type(exc).__name__}: {exc}"}
-    return {"tracker": name, "status": "ok", **scores.summary(), "config": tracker_config(tracker)}
+    row = {"tracker": name, "status": "ok", **scores.summary(), "config": tracker_config(tracker)}
+    names = [s.name for s in sequences]
+    if folds > 1 and len(names) >= folds:
+        row["folds"] = [
+            {k: scores.subset(category_fold(names, f, folds)).summary()[k] for k in ("sequences", *FOLD_KEYS)}
+            for f in range(folds)
+        ]
+    return row
 
 
 def ratios(rows: list[dict[str, Any]], top: str = "dcf", base: str = "csrt") -> dict[str, float]:
@@ -156,8 +191,14 @@ def _fmt(value: Any, kind: str = "f3") -> str:
     return f"{value:.3f}"
 
 
-def format_table(rows: list[dict[str, Any]], ratio: dict[str, float]) -> str:
-    """Markdown: one line per tracker and direction, then speed and confidence, then dcf / csrt."""
+def dcf_ratios(rows: list[dict[str, Any]], base: str = "csrt") -> dict[str, dict[str, float]]:
+    """`ratios` of every built-in preset (``dcf*``) that was asked for, against ``base``."""
+    return {r["tracker"]: ratios(rows, r["tracker"], base) for r in rows if r["tracker"].startswith("dcf")}
+
+
+def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) -> str:
+    """Markdown: one line per tracker and direction, then speed and confidence, then the folds, then each
+    dcf preset / csrt."""
     lines = [
         "| tracker | direction | frames | mIoU | Acc@0.5 | Acc@0.7 |",
         "|---|---|---|---|---|---|",
@@ -183,7 +224,24 @@ def format_table(rows: list[dict[str, Any]], ratio: dict[str, float]) -> str:
                 f"{_fmt(row['seconds'], 'f1')} | {_fmt(row['steps_per_s'], 'f1')} | "
                 f"{_fmt(row['median_steps_per_s'], 'f1')} | {_fmt(row['conf_auc'])} |"
             )
-    lines += ["", "dcf / csrt: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ratio.items())]
+    folded = [r for r in rows if r["status"] == "ok" and "folds" in r]
+    if folded:
+        lines += [
+            "",
+            "| tracker | fold | sequences | forward mIoU | forward Acc@0.7 | blend mIoU | blend Acc@0.7 "
+            "| ROC-AUC |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for row in folded:
+            for f, part in enumerate(row["folds"]):
+                lines.append(
+                    f"| {row['tracker']} | {f} | {part['sequences']} | {_fmt(part['forward_miou'])} | "
+                    f"{_fmt(part['forward_acc70'], 'pct')} | {_fmt(part['blend_miou'])} | "
+                    f"{_fmt(part['blend_acc70'], 'pct')} | {_fmt(part['conf_auc'])} |"
+                )
+    lines.append("")
+    for name, ratio in over.items():
+        lines.append(f"{name} / csrt: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ratio.items()))
     return "\n".join(lines)
 
 
@@ -194,11 +252,11 @@ def write_outputs(
     json_path.parent.mkdir(parents=True, exist_ok=True)
     columns: list[str] = []
     for row in rows:
-        columns += [k for k in row if k != "config" and k not in columns]
+        columns += [k for k in row if k not in JSON_ONLY and k not in columns]
     with csv_path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, restval="")
         writer.writeheader()
-        writer.writerows({k: v for k, v in row.items() if k != "config"} for row in rows)
+        writer.writerows({k: v for k, v in row.items() if k not in JSON_ONLY} for row in rows)
     json_path.write_text(json.dumps(_no_nan(report), indent=2, default=str, allow_nan=False) + "\n")
 
 
@@ -213,6 +271,17 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """``["end_weight=0", "deep_depths=[5, 8]"]`` -> ``{"end_weight": 0, "deep_depths": [5, 8]}``."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--set {pair!r}: expected KEY=VALUE")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -220,7 +289,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, default=Path("../shared/data/real"), help="dataset root")
     parser.add_argument("--dataset", default="otb", choices=sorted(DATASETS), help="layout of --root")
     parser.add_argument("--interval", type=int, default=30, help="keyframe interval (plus the last frame)")
-    parser.add_argument("--trackers", default="dcf,csrt,kcf", help="comma-separated registry names")
+    parser.add_argument(
+        "--trackers", default="dcf,dcf-accurate,dcf-deep,csrt,kcf", help="comma-separated registry names"
+    )
+    parser.add_argument("--folds", type=int, default=2, help="also score each of N folds (0: no folds)")
+    parser.add_argument(
+        "--set",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a DCFConfig option for the dcf presets (repeatable; VALUE in YAML: 0.3, true, [5, 8]), e.g. "
+        "--set end_weight=0 to measure dcf-accurate without its end filter",
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N sequences (quick run)")
     parser.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads (default: as is)")
     parser.add_argument("--csv", type=Path, default=Path("results/bench/tracker.csv"))
@@ -241,22 +322,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     sequences = sequences[: args.limit] if args.limit is not None else sequences
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
     started = time.time()
-    rows = [bench_tracker(name, sequences, args.interval) for name in names]
-    ratio = ratios(rows)
+    options = parse_options(args.options)
+    rows = [
+        bench_tracker(name, sequences, args.interval, args.folds, options if name.startswith("dcf") else None)
+        for name in names
+    ]
+    over = dcf_ratios(rows)
     report = {
         "root": str(args.root),
         "dataset": args.dataset,
         "interval": args.interval,
+        "dcf_options": options,
         "sequences": [s.name for s in sequences],
         "threads": {"torch": torch.get_num_threads(), "opencv": cv2.getNumThreads()},
         "opencv": cv2.__version__,
         "torch": torch.__version__,
         "wall_seconds": time.time() - started,
         "trackers": rows,
-        "dcf_over_csrt": ratio,
+        "over_csrt": over,
     }
     write_outputs(rows, report, args.csv, args.json)
-    print(format_table(rows, ratio))
+    print(format_table(rows, over))
     print(f"\nwritten: {args.csv}, {args.json}")
     return report
 

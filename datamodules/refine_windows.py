@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 from datamodules.snippet_windows import SnippetDataModule
 from vasr.data.sources import DataSource
 from vasr.refinement.dataset import RefineSequence, RefineWindows
+from vasr.tracking.registry import DEFAULT_TRACKER
 
 
 class RefineDataModule(SnippetDataModule):
@@ -39,7 +40,7 @@ class RefineDataModule(SnippetDataModule):
         self,
         train: list[DataSource] | None = None,
         val: list[DataSource] | None = None,
-        tracker: str = "dcf",
+        tracker: str = DEFAULT_TRACKER,
         tracker_options: dict[str, Any] | None = None,
         cache_dir: str = "cache/tracks",
         interval: int = 30,

@@ -24,7 +24,7 @@ from vasr.errors import VasrError
 from vasr.selection.dataset import AssessmentSequence, AssessmentWindows
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import build_batch_tracker
+from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker
 from vasr.tracking.snippets import SequenceTracks
 
 
@@ -52,7 +52,7 @@ class SnippetDataModule(pl.LightningDataModule):
         self,
         train: list[DataSource] | None = None,
         val: list[DataSource] | None = None,
-        tracker: str = "dcf",
+        tracker: str = DEFAULT_TRACKER,
         tracker_options: dict[str, Any] | None = None,
         cache_dir: str = "cache/tracks",
         interval: int = 30,

@@ -38,11 +38,11 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     write_otb_sequence(root, "a", seed=0)
     write_otb_sequence(root, "b", seed=1)
     csv_path, json_path = tmp_path / "out" / "t.csv", tmp_path / "out" / "t.json"
-    argv = ["--root", str(root), "--interval", "5", "--trackers", "kcf,nosuch", "--limit", "1"]
+    argv = ["--root", str(root), "--interval", "5", "--trackers", "kcf,nosuch,dcf-accurate", "--limit", "1"]
     report = bench.main([*argv, "--csv", str(csv_path), "--json", str(json_path)])
 
     assert report is not None and report["sequences"] == ["a"]
-    kcf, missing = report["trackers"]
+    kcf, missing, accurate = report["trackers"]
     assert missing["tracker"] == "nosuch" and missing["status"].startswith("unavailable")
     assert kcf["status"] == "ok"
     for direction in ("forward", "backward", "blend"):
@@ -51,10 +51,15 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     # 16 frames, keyframes 0, 5, 10, 15: 12 frames between them; each tracked once per direction
     assert kcf["evaluated"] == 12 and kcf["steps"] == 24 and kcf["sequences"] == 1
     assert kcf["forward_miou"] > 0.5
+    assert kcf["forward_miou_per_sequence"] == {"a": pytest.approx(kcf["forward_miou"])}  # one sequence
     assert kcf["steps_per_s"] > 0 and kcf["median_steps_per_s"] > 0
     assert math.isnan(kcf["conf_auc"])  # KCF gives no confidence
-    assert set(report["dcf_over_csrt"]) == {"forward_miou", "forward_acc70", "steps_per_s"}
-    assert all(math.isnan(v) for v in report["dcf_over_csrt"].values())
+    assert accurate["status"] == "ok" and accurate["forward_miou"] > 0.5
+    assert 0.0 <= accurate["conf_auc"] <= 1.0 or math.isnan(accurate["conf_auc"])
+    assert "folds" not in kcf  # one sequence cannot be split in two folds
+    assert set(report["over_csrt"]) == {"dcf-accurate"}  # presets asked for, against CSRT (not run: n/a)
+    assert set(report["over_csrt"]["dcf-accurate"]) == {"forward_miou", "forward_acc70", "steps_per_s"}
+    assert all(math.isnan(v) for v in report["over_csrt"]["dcf-accurate"].values())
 
     written = json.loads(json_path.read_text())  # strict JSON: n/a is null, not NaN
     assert written["trackers"][0]["tracker"] == "kcf" and written["trackers"][0]["conf_auc"] is None
@@ -62,6 +67,21 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     assert {"tracker", "status", "forward_miou", "blend_acc70", "steps_per_s", "conf_auc"} <= set(header)
     table = capsys.readouterr().out
     assert "| kcf | blend |" in table and "n/a" in table
+
+
+def test_each_fold_is_scored_on_its_own_sequences(bench, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    write_otb_sequence(root, "a", seed=0)
+    write_otb_sequence(root, "b", seed=1)
+    out = tmp_path / "out"
+    argv = ["--root", str(root), "--interval", "5", "--trackers", "kcf", "--folds", "2"]
+    report = bench.main([*argv, "--csv", str(out / "t.csv"), "--json", str(out / "t.json")])
+
+    (kcf,) = report["trackers"]
+    first, second = kcf["folds"]
+    assert first["sequences"] == second["sequences"] == 1  # a, b dealt round-robin
+    pooled = (first["forward_miou"] + second["forward_miou"]) / 2  # equal frame counts: the pooled mean
+    assert kcf["forward_miou"] == pytest.approx(pooled)
 
 
 def test_absent_root_is_skipped(bench, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,3 +106,19 @@ def test_ratios(bench) -> None:
     assert bench.ratios(rows) == pytest.approx(
         {"forward_miou": 2.0, "forward_acc70": 1.5, "steps_per_s": 2.0}
     )
+
+
+def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    write_otb_sequence(root, "a", seed=0)
+    out = tmp_path / "out"
+    argv = ["--root", str(root), "--interval", "5", "--trackers", "dcf-accurate,kcf", "--folds", "0"]
+    argv += ["--set", "end_weight=0", "--set", "deep_depths=[5, 8]"]
+    report = bench.main([*argv, "--csv", str(out / "t.csv"), "--json", str(out / "t.json")])
+
+    accurate, kcf = report["trackers"]
+    assert accurate["config"]["end_weight"] == 0 and accurate["config"]["deep_depths"] == [5, 8]
+    assert kcf["status"] == "ok"  # OpenCV's trackers take no DCF option
+    assert report["dcf_options"] == {"end_weight": 0, "deep_depths": [5, 8]}
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        bench.parse_options(["end_weight"])

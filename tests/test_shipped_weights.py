@@ -9,7 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, read_checkpoint
+from vasr.checkpoints import (
+    SHIPPED_TASSESS,
+    load_assessor,
+    read_checkpoint,
+    shipped_tracker,
+    tracker_mismatch,
+)
 from vasr.cli.publish import SHIP_RECIPE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +46,15 @@ def test_it_loads_as_a_plain_net_with_its_recorded_hyper_parameters() -> None:
     net = load_assessor(SHIPPED_TASSESS, "cpu")
     assert not net.training
     assert sum(p.numel() for p in net.parameters()) > 1000
+
+
+def test_annotate_says_when_the_shipped_net_meets_another_trackers_tracks(tmp_path: Path) -> None:
+    trained_on = shipped_tracker()
+    assert (
+        trained_on
+        == yaml.safe_load((ROOT / "experiments" / "tassess.yaml").read_text())["data"]["init_args"]["tracker"]
+    )
+    assert tracker_mismatch(SHIPPED_TASSESS, trained_on) is None
+    note = tracker_mismatch(SHIPPED_TASSESS, "csrt")
+    assert note is not None and repr(trained_on) in note and "--tracker csrt" in note
+    assert tracker_mismatch(tmp_path / "own.ckpt", "csrt") is None  # a user's own net: we cannot know

@@ -11,6 +11,7 @@ beside it. Files are read with ``weights_only=True``: a checkpoint is data, neve
 from __future__ import annotations
 
 import inspect
+import json
 import pickle
 import zipfile
 from dataclasses import dataclass
@@ -27,6 +28,29 @@ from vasr.selection.model import TAssessNet
 
 SHIPPED_TASSESS = Path(__file__).resolve().parent / "weights" / "tassess.ckpt"  # `make shipped-weights`
 ADAPTATION_KEYS = {"adapt_steps": "steps", "adapt_lr": "lr", "adapt_batch_size": "batch_size"}
+
+
+def shipped_tracker() -> str | None:
+    """The tracker whose tracks the shipped T-Assess Net was trained on (its ``tassess.json`` record)."""
+    record = SHIPPED_TASSESS.with_suffix(".json")
+    try:
+        config = json.loads(record.read_text(encoding="utf-8"))["config"]
+        return str(config["data"]["init_args"]["tracker"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+
+
+def tracker_mismatch(tassess: Path, tracker: str) -> str | None:
+    """A note when ``tassess`` is the shipped net and ``tracker`` is not the one it learned from: T-Assess
+    reads a tracker's confidence and response map, and another tracker's differ."""
+    trained_on = shipped_tracker()
+    if Path(tassess).resolve() != SHIPPED_TASSESS or trained_on is None or trained_on == tracker:
+        return None
+    return (
+        f"note: the shipped T-Assess Net learned from {trained_on!r} tracks; with --tracker {tracker} its "
+        f"scores (flags, suggestions, quality) are less reliable. Train one on {tracker!r} tracks: make "
+        f"train-tassess with data.init_args.tracker: {tracker} in experiments/tassess.yaml"
+    )
 
 
 class CheckpointError(VasrError):

@@ -68,6 +68,25 @@ class TrackBatch:
         return TrackBatch(boxes, confidences, responses)
 
 
+@dataclass(frozen=True)
+class SnippetEnds:
+    """What vasr knows and an online tracker does not: where each track must arrive.
+
+    Row ``i`` belongs to track ``i`` of a batch: the frame of the snippet's other keyframe, the human box on
+    it (NaN where there is none: the tail after the last keyframe, or a keyframe the human marked
+    target-absent) and the number of ``track`` calls after which the track reaches that frame. A
+    `BatchTracker` that sets ``uses_snippet_ends = True`` receives it as ``initialize(..., ends=...)``."""
+
+    frames: list[np.ndarray]
+    boxes: np.ndarray  # (B, 4) float64, NaN rows where there is no end box
+    steps: np.ndarray  # (B,) int: track calls from the start to the end keyframe
+
+    @property
+    def known(self) -> np.ndarray:
+        """``(B,)`` bool: which tracks have an end box."""
+        return np.isfinite(self.boxes).all(axis=1)
+
+
 @runtime_checkable
 class Tracker(Protocol):
     """A single-target tracker: ``initialize`` once, then ``track`` every following frame."""

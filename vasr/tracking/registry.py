@@ -13,10 +13,17 @@ from vasr.tracking.base import BatchTracker, SequentialBatch
 
 TRACKERS: dict[str, str] = {
     "dcf": "vasr.tracking.dcf:DCFTracker",
+    "dcf-accurate": "vasr.tracking.dcf:DCFAccurateTracker",
+    "dcf-deep": "vasr.tracking.dcf:DCFDeepTracker",
     "csrt": "vasr.tracking.opencv:CSRTTracker",
     "kcf": "vasr.tracking.opencv:KCFTracker",
     "dimp": "vasr.tracking.pytracking_adapter:DiMPTracker",
 }
+
+
+DEFAULT_TRACKER = "dcf-accurate"
+"""What ``vasr annotate``/``track``, training and the ablations use unless told otherwise: the accurate
+preset, still several times faster than OpenCV's CSRT on a CPU (README, "Trackers")."""
 
 
 class UnknownTrackerError(VasrError, KeyError):

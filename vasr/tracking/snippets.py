@@ -40,7 +40,7 @@ from tqdm import tqdm
 from vasr.data.keyframes import snippets
 from vasr.data.sequence import Sequence
 from vasr.directions import BACKWARD, DIRECTIONS, FORWARD, STEP
-from vasr.tracking.base import BatchTracker, TrackerInputError, check_init_box
+from vasr.tracking.base import BatchTracker, SnippetEnds, TrackerInputError, check_init_box
 from vasr.tracking.registry import tracker_config
 
 DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
@@ -219,6 +219,26 @@ def _reusable(
     return reusable
 
 
+def _has_end(sequence: Sequence, track: _Track) -> bool:
+    """Whether the track ends on a keyframe a tracker can learn from (not the tail or head, not a keyframe
+    the human marked as target-absent)."""
+    return 0 <= track.end < len(sequence) and _usable_start(sequence, track.end)
+
+
+def _snippet_ends(
+    sequence: Sequence, group: list[_Track], frames: _FrameCache, starts: list[np.ndarray]
+) -> SnippetEnds:
+    """The other keyframe of each track of ``group``; a track without one gets its start frame and a NaN
+    box (the tracker then tracks it one-ended)."""
+    has_end = [_has_end(sequence, t) for t in group]
+    decoded = iter(frames.get_many([t.end for t, ok in zip(group, has_end, strict=True) if ok]))
+    end_frames = [next(decoded) if ok else start for ok, start in zip(has_end, starts, strict=True)]
+    boxes = np.stack(
+        [sequence.boxes[t.end] if ok else np.full(4, np.nan) for t, ok in zip(group, has_end, strict=True)]
+    )
+    return SnippetEnds(end_frames, boxes.astype(np.float64), np.array([t.length + 1 for t in group]))
+
+
 def _start_box(sequence: Sequence, index: int) -> np.ndarray:
     """The box a track starting at keyframe ``index`` starts from (NaN when it cannot start there)."""
     return sequence.boxes[index].copy() if _usable_start(sequence, index) else np.full(4, np.nan)
@@ -278,9 +298,12 @@ def track_sequence(
     reused_steps = sum(t.length for t in reuse)
     tracks = [t for t in tracks if t not in reuse]
 
+    two_ended = bool(getattr(tracker, "uses_snippet_ends", False))
     uses: Counter[int] = Counter()
     for track in tracks:
         uses.update([track.start, *(track.frame_at(s) for s in range(track.length))])
+        if two_ended and _has_end(sequence, track):
+            uses[track.end] += 1
     frames = _FrameCache(sequence, uses, frame_cache_bytes)
     groups: dict[int, list[_Track]] = {}
     for track in tracks:
@@ -291,7 +314,7 @@ def track_sequence(
     with tqdm(total=total, desc=sequence.name, unit="step", disable=not progress, leave=False) as bar:
         for length in sorted(groups, reverse=True):
             group = groups[length]
-            seconds += _run_group(sequence, tracker, group, frames, results, bar)
+            seconds += _run_group(sequence, tracker, group, frames, results, bar, two_ended)
     return SequenceTracks(
         name=sequence.name,
         keyframes=keys.copy(),
@@ -311,15 +334,21 @@ def _run_group(
     frames: _FrameCache,
     results: dict[int, DirectionTracks],
     bar: tqdm,
+    two_ended: bool = False,
 ) -> float:
     """One ``initialize`` and ``length`` lock-step ``track`` calls for tracks of equal length; returns the
-    seconds spent inside the tracker."""
+    seconds spent inside the tracker. A tracker that ``uses_snippet_ends`` also gets each track's other
+    keyframe (`SnippetEnds`)."""
 
     starts = frames.get_many([t.start for t in group])
     boxes = np.stack([check_init_box(f, sequence.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
+    ends = _snippet_ends(sequence, group, frames, starts) if two_ended else None
     begin = time.perf_counter()
     try:
-        tracker.initialize(starts, boxes)
+        if ends is None:
+            tracker.initialize(starts, boxes)
+        else:
+            tracker.initialize(starts, boxes, ends=ends)
     except TrackerInputError as error:
         raise TrackerInputError(f"{sequence.name}: {error}") from error
     seconds = time.perf_counter() - begin

@@ -31,7 +31,7 @@ from vasr.annotations.exports import EXPORTERS, export, read_json, write_json
 from vasr.annotations.provenance import changes, file_digest, fingerprint, provenance
 from vasr.annotations.suggestions import suggestions_text
 from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
-from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner
+from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner, tracker_mismatch
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
 from vasr.data.default import default_root
 from vasr.data.keyframes import keyframe_indices
@@ -43,7 +43,7 @@ from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.selection.select import Fusion
 from vasr.tables import render_table
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
-from vasr.tracking.registry import TRACKERS, build_batch_tracker, tracker_config
+from vasr.tracking.registry import DEFAULT_TRACKER, TRACKERS, build_batch_tracker, tracker_config
 from vasr.tracking.snippets import SequenceTracks
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
@@ -120,7 +120,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="jittered keyframe crops per adaptation step (default: the checkpoint's, 32); fewer steps and "
         "crops are faster and less accurate (README, 'VG-Refine')",
     )
-    models.add_argument("--tracker", choices=sorted(TRACKERS), default="dcf", help="default: %(default)s")
+    models.add_argument(
+        "--tracker",
+        choices=sorted(TRACKERS),
+        default=DEFAULT_TRACKER,
+        help="default: %(default)s; dcf is the fast one-ended preset (README, 'Trackers')",
+    )
     models.add_argument(
         "--threshold",
         type=float,
@@ -472,6 +477,9 @@ def run(args: argparse.Namespace) -> int:
     if args.tassess is None:
         args.tassess = DEFAULT_TASSESS if DEFAULT_TASSESS.is_file() else SHIPPED_TASSESS
     assessor = load_assessor(args.tassess, args.device)
+    mismatch = tracker_mismatch(args.tassess, args.tracker)
+    if mismatch:
+        print(mismatch, file=sys.stderr)
     if args.refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
         print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
         args.refiner = None

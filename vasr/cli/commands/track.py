@@ -23,7 +23,7 @@ from vasr.tracking.distributed import (
     launch,
     run_tracking,
 )
-from vasr.tracking.registry import TRACKERS, build_batch_tracker, tracker_class
+from vasr.tracking.registry import DEFAULT_TRACKER, TRACKERS, build_batch_tracker, tracker_class
 
 DEFAULT_CACHE = Path("cache/tracks")
 
@@ -57,7 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_keyframe_arguments(parser)
     group = parser.add_argument_group("tracking")
     group.add_argument(
-        "--tracker", choices=sorted(TRACKERS), default="dcf", help="tracker to run (default: %(default)s)"
+        "--tracker",
+        choices=sorted(TRACKERS),
+        default=DEFAULT_TRACKER,
+        help="tracker to run (default: %(default)s)",
     )
     group.add_argument(
         "--tracker-option",

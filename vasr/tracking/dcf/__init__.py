@@ -1,9 +1,18 @@
-"""vasr's built-in tracker: a batched discriminative correlation filter in torch (``--tracker dcf``).
+"""vasr's built-in tracker: a batched discriminative correlation filter in torch.
 
-One module per job: `crops` (search windows out of frames), `features` (HOG-like, colour, optional
-EfficientNet), `filters` (Fourier-domain ridge regression, peaks, maps), `scale` (size and aspect search),
-`tracker` (`DCFTracker`, batched, and `DCFSingleTracker`, one track)."""
+Three presets, one registry name each: ``dcf`` (fast, one-ended), ``dcf-accurate`` (uses both ends of its
+snippet and re-detects a lost target) and ``dcf-deep`` (``dcf-accurate`` plus CNN-feature filters).
 
-from vasr.tracking.dcf.tracker import DCFConfig, DCFSingleTracker, DCFTracker
+One module per job: `crops` (search windows out of frames), `features` (HOG-like and colour), `deep`
+(filters on EfficientNet-Lite0 layers), `filters` (Fourier-domain ridge regression, peaks, maps), `scale`
+(size and aspect search), `tracker` (`DCFTracker`, batched, its presets, and `DCFSingleTracker`)."""
 
-__all__ = ["DCFConfig", "DCFSingleTracker", "DCFTracker"]
+from vasr.tracking.dcf.tracker import (
+    DCFAccurateTracker,
+    DCFConfig,
+    DCFDeepTracker,
+    DCFSingleTracker,
+    DCFTracker,
+)
+
+__all__ = ["DCFAccurateTracker", "DCFConfig", "DCFDeepTracker", "DCFSingleTracker", "DCFTracker"]

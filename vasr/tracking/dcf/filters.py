@@ -39,6 +39,19 @@ def filter_terms(spectrum: torch.Tensor, label: torch.Tensor) -> tuple[torch.Ten
     return numerator, denominator
 
 
+def updated_terms(
+    numerator: torch.Tensor,
+    denominator: torch.Tensor,
+    spectrum: torch.Tensor,
+    label: torch.Tensor,
+    rate: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`filter_terms` of a new sample blended into the running ones with a learning ``rate`` ``(B,)``."""
+    new_numerator, new_denominator = filter_terms(spectrum, label)
+    r = rate.view(-1, 1, 1, 1)
+    return (1 - r) * numerator + r * new_numerator, (1 - r) * denominator + r * new_denominator
+
+
 def support_mask(grid: int, extent: torch.Tensor) -> torch.Tensor:
     """Masks ``(B, 1, G, G)`` that are 1 within ``extent`` ``(B, 2)`` cells (w, h) of the patch centre (where
     the filter's template of the target lies) and fade to 0 over one cell outside it."""

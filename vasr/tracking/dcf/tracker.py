@@ -165,12 +165,18 @@ class DCFTracker:
     # --- features and filter ---------------------------------------------------------------------------
 
     def _patches(
-        self, frames: Sequence[np.ndarray], centres: np.ndarray, windows: np.ndarray
+        self,
+        frames: Sequence[np.ndarray],
+        centres: np.ndarray,
+        windows: np.ndarray,
+        size: int | None = None,
     ) -> torch.Tensor:
-        """Patches ``(B * V, 3, S, S)`` in [0, 1] of ``V`` windows ``(B, V, 2)`` per track."""
+        """Patches ``(B * V, 3, S, S)`` in [0, 1] of ``V`` windows ``(B, V, 2)`` per track; ``S`` is
+        ``size``, by default the template's."""
+        size = self.settings.template if size is None else size
         return torch.cat(
             [
-                crop_windows(frame, centre, win, self.settings.template, self.device)
+                crop_windows(frame, centre, win, size, self.device)
                 for frame, centre, win in zip(frames, centres, windows, strict=True)
             ]
         ).mul_(1 / 255)
@@ -197,13 +203,17 @@ class DCFTracker:
         return spectra.reshape(batch, count, *spectra.shape[1:])
 
     def _learn(self, spectrum: torch.Tensor, rate: torch.Tensor | None) -> None:
-        numerator, denominator = filters.filter_terms(spectrum, self._label)
         if rate is None:
-            self._numerator, self._denominator = numerator, denominator
+            self._numerator, self._denominator = filters.filter_terms(spectrum, self._label)
             return
-        r = rate.view(-1, 1, 1, 1)
-        self._numerator = (1 - r) * self._numerator + r * numerator
-        self._denominator = (1 - r) * self._denominator + r * denominator
+        self._numerator, self._denominator = filters.updated_terms(
+            self._numerator, self._denominator, spectrum, self._label, rate
+        )
+
+    def _filter(self, numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
+        """The (support-constrained) filter of the terms, on the tracks' own mask."""
+        mask = self._mask if self.settings.support > 0 else None
+        return filters.constrained_filter(numerator, denominator, self.settings.lam, mask)
 
     # --- the BatchTracker interface ---------------------------------------------------------------------
 
@@ -265,10 +275,8 @@ class DCFTracker:
             end_boxes[:, :2] + end_boxes[:, 2:] / 2, np.maximum(end_boxes[:, 2:], MIN_SIZE)
         )
         spectrum = self._spectra(end_frames, centres, self._search_windows(sizes)[:, None])[:, 0]
-        numerator, denominator = filters.filter_terms(spectrum, self._label)
-        mask = self._mask if self.settings.support > 0 else None
         return _EndFilter(
-            filters.constrained_filter(numerator, denominator, self.settings.lam, mask),
+            self._filter(*filters.filter_terms(spectrum, self._label)),
             torch.as_tensor(np.maximum(ends.steps, 1), dtype=torch.float32, device=self.device),
             torch.as_tensor(known, device=self.device),
             start_sizes=self._sizes.copy(),
@@ -294,13 +302,8 @@ class DCFTracker:
         size, grid = s.template * factor, self.grid * factor
         index = torch.as_tensor(lost, device=self.device)
         wide = windows[lost] * factor
-        patches = torch.cat(
-            [
-                crop_windows(frames[i], self._centres[i], wide[k : k + 1], size, self.device)
-                for k, i in enumerate(lost)
-            ]
-        )
-        features = _weighted(self._features(patches.mul_(1 / 255)), self._group_scale[index])
+        patches = self._patches([frames[i] for i in lost], self._centres[lost], wide[:, None], size)
+        features = _weighted(self._features(patches), self._group_scale[index])
         spectra = filters.sample_spectrum(features, filters.cosine_window(grid, self.device))
         wide_filter = filters.pad_filter(filt[index], self.grid, grid)
         maps = filters.correlate(wide_filter, spectra[:, None], grid)
@@ -331,8 +334,7 @@ class DCFTracker:
         windows = self._search_windows(candidates)
         patches = self._patches(frames, self._centres, windows)
         spectra = self._spectra(frames, self._centres, windows, patches)  # (B, V, C, G, G')
-        mask = self._mask if s.support > 0 else None
-        filt = filters.constrained_filter(self._numerator, self._denominator, s.lam, mask)
+        filt = self._filter(self._numerator, self._denominator)
         maps = filters.correlate(filt, spectra, self.grid)  # (B, V, G, G)
         if self._ends is not None:
             self._ends.advance()

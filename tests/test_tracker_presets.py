@@ -1,6 +1,6 @@
 """Specification of the tracker presets beyond plain ``dcf``: what each knows, how the snippet's far keyframe
-reaches it, and the parts that make ``dcf-accurate`` and ``dcf-deep`` (end filter, size prior, re-detection,
-CNN-layer filters)."""
+reaches it, and the parts that make ``dcf-accurate`` and ``dcf-deep`` (end filter, size prior, re-detection
+around the track and on the path between the human boxes, CNN-layer filters)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def test_presets_are_registry_names_with_their_own_cache_keys() -> None:
     assert configs["dcf-deep"]["deep_response"] > 0 and configs["dcf-accurate"]["deep_response"] == 0
     assert not build_batch_tracker("dcf").uses_snippet_ends
     assert build_batch_tracker("dcf-accurate").uses_snippet_ends
+    assert configs["dcf-accurate"]["path_search"] and not configs["dcf"]["path_search"]
     # an option given by the user wins over the preset
     assert build_batch_tracker("dcf-accurate", end_weight=0.2).settings.end_weight == 0.2
 
@@ -103,6 +104,19 @@ def test_a_lost_target_is_found_again_in_a_wider_window() -> None:
     stays = _forward_iou("dcf", sequence, [0])
     finds = _forward_iou("dcf", sequence, [0], redetect_below=0.35)
     assert stays[-1] < 0.1 and finds[-1] > 0.7
+
+
+def test_a_target_that_left_every_window_is_found_on_the_path_between_its_human_boxes() -> None:
+    # it waits at its start box, jumps 80 px (beyond the wider window too) onto the straight line to its
+    # end box and follows that line: only a search around the path's point at the track's progress finds it
+    n = 13
+    line = _path(n, (40, 100), (20, 0), (24, 24))
+    truth = np.concatenate((_path(4, (40, 100), (0, 0), (24, 24)), line[4:]))
+    sequence = _sequence(truth, seed=1)
+    without = _forward_iou("dcf-accurate", sequence, [0, n - 1], path_search=False)
+    with_path = _forward_iou("dcf-accurate", sequence, [0, n - 1])
+    assert without[4:-1].max() < 0.1
+    assert with_path[4:-1].min() > 0.8
 
 
 def test_a_wider_grid_gives_the_same_response_where_both_see_the_same_sample() -> None:

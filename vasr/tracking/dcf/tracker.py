@@ -69,6 +69,9 @@ class DCFConfig:
     redetect_below: float = 0.0
     redetect_area: float = 2.0
     redetect_margin: float = 1.0
+    # A lost track also searches a wide window on the straight path between its two human boxes, at the
+    # point its progress reaches (a target that left the window is most likely near that path).
+    path_search: bool = False
     response_size: int = RESPONSE_SIZE
 
 
@@ -281,9 +284,36 @@ class DCFTracker:
             torch.as_tensor(known, device=self.device),
             start_sizes=self._sizes.copy(),
             end_sizes=sizes,
+            start_centres=self._centres.copy(),
+            end_centres=centres,
             weight=self.settings.end_weight,
             power=self.settings.end_power,
         )
+
+    def _wide_peaks(
+        self,
+        frames: Sequence[np.ndarray],
+        filt: torch.Tensor,
+        windows: np.ndarray,
+        rows: np.ndarray,
+        origins: np.ndarray,
+    ) -> tuple[torch.Tensor, np.ndarray]:
+        """Peak ``(b,)`` and move in px ``(b, 2)`` from ``origins`` of the tracks ``rows`` searched in a
+        window ``redetect_area`` times larger (same pixels per cell, so the same filter, zero-padded)."""
+        s = self.settings
+        factor = max(int(round(s.redetect_area)), 2)
+        size, grid = s.template * factor, self.grid * factor
+        index = torch.as_tensor(rows, device=self.device)
+        wide = windows[rows] * factor
+        patches = self._patches([frames[i] for i in rows], origins, wide[:, None], size)
+        features = _weighted(self._features(patches), self._group_scale[index])
+        spectra = filters.sample_spectrum(features, filters.cosine_window(grid, self.device))
+        wide_filter = filters.pad_filter(filt[index], self.grid, grid)
+        maps = filters.correlate(wide_filter, spectra[:, None], grid)
+        if self._ends is not None and s.end_weight > 0:
+            maps = self._ends.mix(maps, spectra[:, None], index)
+        value, shift, _ = filters.subpixel_peak(maps[:, 0])
+        return value, shift.double().cpu().numpy() * (s.cell / s.template) * windows[rows]
 
     def _redetect(
         self,
@@ -294,29 +324,25 @@ class DCFTracker:
         value: torch.Tensor,
         moves: np.ndarray,
     ) -> torch.Tensor:
-        """Search the tracks in ``lost`` again in a window ``redetect_area`` times larger (same pixels per
-        cell, so the same filter applies, zero-padded); where the wider peak beats the normal one by
-        ``redetect_margin``, ``moves`` is replaced in place. Returns which tracks moved ``(B,)``."""
+        """Search the tracks in ``lost`` again in a wider window around their position and (``path_search``)
+        around their point on the path between their human boxes; where a wider peak beats the best so far
+        by ``redetect_margin``, ``moves`` is replaced in place. Returns which tracks moved ``(B,)``."""
         s = self.settings
-        factor = max(int(round(s.redetect_area)), 2)
-        size, grid = s.template * factor, self.grid * factor
-        index = torch.as_tensor(lost, device=self.device)
-        wide = windows[lost] * factor
-        patches = self._patches([frames[i] for i in lost], self._centres[lost], wide[:, None], size)
-        features = _weighted(self._features(patches), self._group_scale[index])
-        spectra = filters.sample_spectrum(features, filters.cosine_window(grid, self.device))
-        wide_filter = filters.pad_filter(filt[index], self.grid, grid)
-        maps = filters.correlate(wide_filter, spectra[:, None], grid)
-        if self._ends is not None and s.end_weight > 0:
-            maps = self._ends.mix(maps, spectra[:, None], index)
-        wide_value, shift, _ = filters.subpixel_peak(maps[:, 0])
-        better = (wide_value > value[index] * s.redetect_margin).cpu().numpy()
         found = torch.zeros(len(value), dtype=torch.bool, device=self.device)
-        shift_px = shift.double().cpu().numpy() * (s.cell / s.template) * windows[lost]
-        for k, i in enumerate(lost):
-            if better[k]:
-                moves[i] = shift_px[k]
-                found[i] = True
+        best = value.clone()
+        candidates = [(lost, self._centres[lost])]
+        if self._ends is not None and s.path_search:
+            rows = lost[self._ends.known.cpu().numpy()[lost]]
+            if rows.size:
+                candidates.append((rows, self._ends.path_centres()[rows]))
+        for rows, origins in candidates:
+            wide_value, shift_px = self._wide_peaks(frames, filt, windows, rows, origins)
+            wide_value = wide_value.cpu()
+            for k, i in enumerate(rows):
+                if float(wide_value[k]) > float(best[i]) * s.redetect_margin:
+                    best[i] = wide_value[k]
+                    moves[i] = origins[k] + shift_px[k] - self._centres[i]
+                    found[i] = True
         return found
 
     def _track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
@@ -406,9 +432,17 @@ class _EndFilter:
     known: torch.Tensor  # (B,) bool: tracks that have an end box
     start_sizes: np.ndarray  # (B, 2) w, h on the start keyframe
     end_sizes: np.ndarray  # (B, 2) w, h on the end keyframe (the start's where unknown)
+    start_centres: np.ndarray  # (B, 2) box centres on the start keyframe
+    end_centres: np.ndarray  # (B, 2) box centres on the end keyframe (the start's where unknown)
     weight: float
     power: float
     done: int = 0
+
+    def path_centres(self) -> np.ndarray:
+        """Centres ``(B, 2)`` on the straight line from the start box to the end box, at each track's
+        progress: where a target moving evenly between the two human boxes would be now."""
+        progress = self._progress().cpu().numpy()[:, None]
+        return self.start_centres + (self.end_centres - self.start_centres) * progress
 
     def advance(self) -> None:
         self.done += 1
@@ -444,6 +478,8 @@ TWO_ENDED: dict[str, Any] = {
     "end_power": 0.5,
     "size_prior": 0.3,
     "redetect_below": 0.35,
+    "redetect_margin": 1.2,
+    "path_search": True,
 }
 """What ``dcf-accurate`` adds to ``dcf``, each value chosen on real fold 0 (`vasr.data.folds`) and checked on
 fold 1 and the embedded data (``make bench-tracker``)."""
@@ -451,7 +487,8 @@ fold 1 and the embedded data (``make bench-tracker``)."""
 
 class DCFAccurateTracker(DCFTracker):
     """``--tracker dcf-accurate``: `DCFTracker` that uses both ends of its snippet (the end keyframe's filter,
-    the end box's size) and searches a wider window when its peak says it lost the target."""
+    the end box's size) and, when its peak says it lost the target, searches a wider window around itself
+    and around its point on the straight path between the two human boxes."""
 
     name = "dcf-accurate"
     preset = TWO_ENDED

@@ -497,7 +497,7 @@ class DCFAccurateTracker(DCFTracker):
 class DCFDeepTracker(DCFTracker):
     """``--tracker dcf-deep``: ``dcf-accurate`` plus filters on EfficientNet-Lite0 at strides 8 and 16, fused
     with the hand-crafted response. Kept to be measured beside the others: on vasr's clips it is no more
-    accurate and 2.4x slower (README, "Trackers")."""
+    accurate and less than half as fast (README, "Trackers")."""
 
     name = "dcf-deep"
     preset = {**TWO_ENDED, "deep_response": 0.4}

@@ -69,8 +69,9 @@ class DCFConfig:
     redetect_below: float = 0.0
     redetect_area: float = 2.0
     redetect_margin: float = 1.0
-    # A lost track also searches a wide window on the straight path between its two human boxes, at the
-    # point its progress reaches (a target that left the window is most likely near that path).
+    # A lost track (peak below redetect_below, so off while that is 0) also searches a wide window on the
+    # straight path between its two human boxes, at the point its progress reaches (a target that left the
+    # window is most likely near that path).
     path_search: bool = False
     response_size: int = RESPONSE_SIZE
 
@@ -328,8 +329,8 @@ class DCFTracker:
         around their point on the path between their human boxes; where a wider peak beats the best so far
         by ``redetect_margin``, ``moves`` is replaced in place. Returns which tracks moved ``(B,)``."""
         s = self.settings
-        found = torch.zeros(len(value), dtype=torch.bool, device=self.device)
-        best = value.clone()
+        best = value.double().cpu().numpy()  # one copy on the host: no device sync per track
+        found = np.zeros(len(best), dtype=bool)
         candidates = [(lost, self._centres[lost])]
         if self._ends is not None and s.path_search:
             rows = lost[self._ends.known.cpu().numpy()[lost]]
@@ -337,13 +338,13 @@ class DCFTracker:
                 candidates.append((rows, self._ends.path_centres()[rows]))
         for rows, origins in candidates:
             wide_value, shift_px = self._wide_peaks(frames, filt, windows, rows, origins)
-            wide_value = wide_value.cpu()
+            wide_value = wide_value.double().cpu().numpy()
             for k, i in enumerate(rows):
-                if float(wide_value[k]) > float(best[i]) * s.redetect_margin:
+                if wide_value[k] > best[i] * s.redetect_margin:
                     best[i] = wide_value[k]
                     moves[i] = origins[k] + shift_px[k] - self._centres[i]
                     found[i] = True
-        return found
+        return torch.as_tensor(found, device=self.device)
 
     def _track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
         if self._count == 0:

@@ -8,7 +8,12 @@ counts IoU > t. The same figures per fold of the sequences (`vasr.data.folds`): 
 chosen on fold 0 of the real clips, so fold 1 is their held-out score. Speed is tracker steps per second
 inside the tracker calls (decoding excluded), as a total (all steps / all seconds) and as the median over
 sequences (how the peers report it). The confidence's ROC-AUC asks whether a tracker knows when it is right
-(IoU > 0.5), which is what T-Assess builds on.
+(IoU > 0.5), which is what T-Assess builds on. The ``best-of-two`` row is no method: it takes, per frame,
+the better of the forward and backward box by the ground truth, so it is the ceiling of any choice between
+the two directions (T-Assess's selection, a blend's weights) on these tracks. Two more diagnostic figures
+say what the forward error is made of: the forward mIoU with the ground truth's size put at the track's
+centre (what a perfect size estimate would give) and with the track's size put at the ground truth's
+centre (what perfect localisation would give).
 
     python benchmarks/bench_tracker.py --root ../shared/data/real
     python benchmarks/bench_tracker.py --root ../shared/data/real --trackers kcf --limit 3
@@ -42,15 +47,16 @@ from vasr.data.keyframes import keyframe_indices
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
-from vasr.geometry.boxes import box_iou
+from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
 from vasr.tracking.registry import build_batch_tracker, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
-DIRECTIONS = ("forward", "backward", "blend")
+DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
 METRICS = ("miou", "acc50", "acc70")
 RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
 JSON_ONLY = ("config", "folds", "forward_miou_per_sequence")  # nested: in the JSON, not the CSV
+ERROR_SPLIT = ("forward_true_size", "forward_true_centre")  # diagnostic: the forward track, one part exact
 FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
 
 
@@ -77,12 +83,22 @@ def _iou(boxes: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return box_iou(torch.as_tensor(boxes), torch.as_tensor(gt)).numpy()
 
 
+def error_split(boxes: np.ndarray, gt: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-frame IoU of ``boxes`` made exact in one part: ``true_size`` keeps each box's centre with the
+    ground truth's size, ``true_centre`` keeps its size at the ground truth's centre. How far each lies
+    above the boxes' own IoU is what the other part costs."""
+    track, truth = xywh_to_cxcywh(boxes), xywh_to_cxcywh(gt)
+    true_size = cxcywh_to_xywh(torch.cat((track[:, :2], truth[:, 2:]), dim=1)).numpy()
+    true_centre = cxcywh_to_xywh(torch.cat((truth[:, :2], track[:, 2:]), dim=1)).numpy()
+    return {"true_size": _iou(true_size, gt), "true_centre": _iou(true_centre, gt)}
+
+
 class TrackerScores:
     """Per-frame outcomes of one tracker, accumulated over sequences."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
-        self.iou: dict[str, list[np.ndarray]] = {d: [] for d in DIRECTIONS}
+        self.iou: dict[str, list[np.ndarray]] = {d: [] for d in (*DIRECTIONS, *ERROR_SPLIT)}
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
@@ -98,8 +114,11 @@ class TrackerScores:
         self.names.append(sequence.name)
         boxes = {"forward": tracks.forward.boxes, "backward": tracks.backward.boxes}
         boxes["blend"] = blend_by_distance(tracks)
-        for direction in DIRECTIONS:
+        for direction in ("forward", "backward", "blend"):
             self.iou[direction].append(_iou(boxes[direction], sequence.boxes))
+        self.iou["best-of-two"].append(np.fmax(self.iou["forward"][-1], self.iou["backward"][-1]))
+        for part, iou in error_split(tracks.forward.boxes, sequence.boxes).items():
+            self.iou[f"forward_{part}"].append(iou)
         for direction in ("forward", "backward"):
             self.confidence.append(getattr(tracks, direction).confidences[evaluated])
             self.hit.append(self.iou[direction][-1][evaluated] > 0.5)
@@ -130,6 +149,9 @@ class TrackerScores:
                 np.concatenate(self.iou[direction]), evaluated, is_keyframe, np.zeros_like(evaluated)
             )
             row.update({f"{direction}_{m}": pooled[m] for m in METRICS})
+        for part in ERROR_SPLIT:
+            iou = np.concatenate(self.iou[part])
+            row[f"{part}_miou"] = float(iou[evaluated].mean()) if evaluated.any() else math.nan
         row["forward_miou_per_sequence"] = {
             name: float(np.nanmean(iou[ev])) if ev.any() else math.nan
             for name, iou, ev in zip(self.names, self.iou["forward"], self.evaluated, strict=True)
@@ -223,6 +245,17 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
                 f"| {row['tracker']} | {row['sequences']} | {_fmt(row['steps'], 'int')} | "
                 f"{_fmt(row['seconds'], 'f1')} | {_fmt(row['steps_per_s'], 'f1')} | "
                 f"{_fmt(row['median_steps_per_s'], 'f1')} | {_fmt(row['conf_auc'])} |"
+            )
+    lines += [
+        "",
+        "| tracker | forward mIoU | with the true size | with the true centre |",
+        "|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["status"] == "ok":
+            lines.append(
+                f"| {row['tracker']} | {_fmt(row['forward_miou'])} | {_fmt(row['forward_true_size_miou'])} | "
+                f"{_fmt(row['forward_true_centre_miou'])} |"
             )
     folded = [r for r in rows if r["status"] == "ok" and "folds" in r]
     if folded:

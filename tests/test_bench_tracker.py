@@ -45,9 +45,13 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     kcf, missing, accurate = report["trackers"]
     assert missing["tracker"] == "nosuch" and missing["status"].startswith("unavailable")
     assert kcf["status"] == "ok"
-    for direction in ("forward", "backward", "blend"):
+    for direction in ("forward", "backward", "blend", "best-of-two"):
         for metric in ("miou", "acc50", "acc70"):
             assert 0.0 <= kcf[f"{direction}_{metric}"] <= 1.0
+    # the ceiling of any choice between the directions: the better of the two boxes on every frame
+    assert kcf["best-of-two_miou"] >= max(kcf["forward_miou"], kcf["backward_miou"])
+    assert kcf["best-of-two_acc70"] >= max(kcf["forward_acc70"], kcf["backward_acc70"])
+    assert 0.0 <= kcf["forward_true_size_miou"] <= 1.0 and 0.0 <= kcf["forward_true_centre_miou"] <= 1.0
     # 16 frames, keyframes 0, 5, 10, 15: 12 frames between them; each tracked once per direction
     assert kcf["evaluated"] == 12 and kcf["steps"] == 24 and kcf["sequences"] == 1
     assert kcf["forward_miou"] > 0.5
@@ -66,7 +70,23 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     header = csv_path.read_text().splitlines()[0].split(",")
     assert {"tracker", "status", "forward_miou", "blend_acc70", "steps_per_s", "conf_auc"} <= set(header)
     table = capsys.readouterr().out
-    assert "| kcf | blend |" in table and "n/a" in table
+    assert "| kcf | blend |" in table and "| kcf | best-of-two |" in table and "n/a" in table
+    assert "with the true size" in table
+
+
+def test_the_error_split_makes_one_part_of_each_box_exact(bench) -> None:
+    gt = np.array([[10.0, 10.0, 20.0, 40.0], [10.0, 10.0, 20.0, 40.0]])
+    boxes = np.array(
+        [
+            [15.0, 10.0, 20.0, 40.0],  # right size, 5 px off: only the centre is wrong
+            [5.0, 0.0, 30.0, 60.0],  # right centre, 1.5 times the size: only the size is wrong
+        ]
+    )
+    split = bench.error_split(boxes, gt)
+    own = bench._iou(boxes, gt)
+    np.testing.assert_allclose(split["true_centre"], [1.0, own[1]])  # the centre was all that was wrong
+    np.testing.assert_allclose(split["true_size"], [own[0], 1.0])
+    assert own[0] < 1.0 and own[1] < 1.0
 
 
 def test_each_fold_is_scored_on_its_own_sequences(bench, tmp_path: Path) -> None:

@@ -332,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.refine_intervals:
             refiner = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride)
         rule = SuggestionRule(args.min_doubt, args.disagreement_weight)
-        annotator = Annotator(tracker, assessor, refiner, adaptation(args), suggest=0, suggestion_rule=rule)
+        annotator = Annotator(  # the paper's VG-Refine: the refined box replaces the selected one
+            tracker, assessor, refiner, adaptation(args), suggest=0, suggestion_rule=rule, refined_share=1.0
+        )
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
         sequences = fold_sources(args, fold)[1][0].load()

@@ -7,8 +7,10 @@ G-Module) on the synthetic data plus fold f, then annotate the other fold. T-Ass
 frame and flags failures (Sel-fail), and the *same* selected boxes are refined by each variant (none: the
 tracker box; v: the V model's mask; vi: the V model's mask times the hand-made Gaussian on the
 distance-blended box; vg: the VG model). Before refining a held-out sequence, each model's MaskNet adapts
-to that sequence's human keyframes (``vasr.refinement.adaptation``; ``--adapt-steps 0`` turns it off), and
-one more row shows the VG model without adaptation. The baselines of the same run: linear interpolation
+to that sequence's human keyframes (``vasr.refinement.adaptation``; ``--adapt-steps 0`` turns it off). Each
+refined box replaces the selected one, as in the paper; one more row moves the selected box only halfway
+to the VG model's (``refined_share`` 0.5, what ``vasr annotate`` does), and one shows the VG model without
+adaptation. The baselines of the same run: linear interpolation
 between the keyframes and the tracker's forward/backward blend weighted by distance to the keyframes.
 Tables pool the frames of every held-out fold, so each frame is scored once by models that never saw its
 sequence.
@@ -53,8 +55,12 @@ from vasr.tracking.registry import build_batch_tracker
 
 VARIANTS = ("none", "v", "vi", "vg")
 NAMES = {"none": "w/o-Refine", "v": "V-Refine", "vi": "VI-Refine", "vg": "VG-Refine"}
+HALFWAY = "vg-halfway"  # the selected box moved halfway to the VG model's: vasr annotate's default
 OFFLINE = "vg-offline"  # VG-Refine without keyframe adaptation: what the offline training alone gives
-OFFLINE_NAME = "VG-Refine, no keyframe adaptation"
+NAMES_MORE = {
+    HALFWAY: "VG-Refine, halfway from the selected box (vasr annotate)",
+    OFFLINE: "VG-Refine, no keyframe adaptation",
+}
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 
 
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 0
     folds = num_folds(args)
-    methods = (*VARIANTS, OFFLINE) if args.adapt_steps > 0 else VARIANTS
+    methods = (*VARIANTS, HALFWAY, OFFLINE) if args.adapt_steps > 0 else (*VARIANTS, HALFWAY)
     scores: dict[str, list] = {v: [] for v in (*BASELINES, *methods)}
     cache = TrackCache(args.cache)
     tracker = build_batch_tracker(args.tracker)
@@ -104,15 +110,15 @@ def main(argv: list[str] | None = None) -> int:
             # one adapted copy per net and sequence (VI reuses the V model's MaskNet, as designed)
             v_adapted, vg_adapted = (annotator.adapt(material, net) for net in (v_net, vg_net))
             for method in methods:
-                variant = "vg" if method == OFFLINE else method
+                variant = "vg" if method in (OFFLINE, HALFWAY) else method
                 net = vg_net if method == OFFLINE else vg_adapted if variant == "vg" else v_adapted
                 net.variant = variant
-                boxes = annotator.refine(material, selection, net)
+                boxes = annotator.refine(material, selection, net, share=0.5 if method == HALFWAY else 1.0)
                 annotation = annotator.assemble(sequence, tracks, selection, assessment, boxes)
                 scores[method].append(score_sequence(sequence, annotation.annotation_set()))
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin
     rows = [{"method": BASELINES[b], **summarize_scores(scores[b])} for b in BASELINES]
-    names = {**NAMES, OFFLINE: OFFLINE_NAME}
+    names = {**NAMES, **NAMES_MORE}
     rows += [{"method": names[m], **summarize_scores(scores[m])} for m in methods]
     data = data_label(args)
     extra = {

@@ -36,6 +36,7 @@ def test_the_refinement_ablation_scores_every_variant_and_baseline(tiny_root: Pa
         "V-Refine",
         "VI-Refine",
         "VG-Refine",
+        "VG-Refine, halfway from the selected box (vasr annotate)",
         "VG-Refine, no keyframe adaptation",  # what the offline training alone gives
     ]
     evaluated = {row["evaluated"] for row in rows[2:]}
@@ -66,6 +67,7 @@ def test_the_refiner_diagnostics_compare_tracked_and_refined_boxes(
     tracked = next(line for line in lines if line.startswith("tracked "))
     refined = next(line for line in lines if line.startswith("refined "))
     assert "mIoU" in tracked and "log h" in refined
+    assert any(line.startswith("halfway  mIoU") for line in lines)
     assert any("boxes: improved" in line for line in lines)
     titles = [line for line in lines if line.startswith("-- ")]
     assert [title.split(" (")[0] for title in titles] == [

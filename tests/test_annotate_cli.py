@@ -82,9 +82,9 @@ def test_a_second_run_resumes_and_overwrite_redoes(clip, checkpoints, tmp_path: 
 def test_an_untrained_refiner_keeps_the_selected_boxes(clip, checkpoints, tmp_path: Path) -> None:
     """The separable MaskNet starts from the identity refinement: same boxes as the selection's with or
     without it (when it does not adapt to the keyframes first; refinement starts from the kept direction's
-    tracked box, so the selection compared is the paper's, without fusion)."""
+    tracked box, so the selection compared is the paper's, without fusion, on both sides)."""
     assert _annotate(clip, checkpoints, tmp_path / "plain", "--no-review", "--no-fusion") == 0
-    refined = ["--no-review", "--refiner", str(checkpoints["refiner"]), "--adapt-steps", "0"]
+    refined = ["--no-review", "--no-fusion", "--refiner", str(checkpoints["refiner"]), "--adapt-steps", "0"]
     assert _annotate(clip, checkpoints, tmp_path / "refined", *refined) == 0
     plain = json.loads((tmp_path / "plain" / "json" / "clip.json").read_text())["boxes"]
     other = json.loads((tmp_path / "refined" / "json" / "clip.json").read_text())["boxes"]
@@ -180,3 +180,5 @@ def test_the_adaptation_batch_can_be_set_and_is_recorded(clip, checkpoints, tmp_
     assert (record["adaptation"]["steps"], record["adaptation"]["batch_size"]) == (2, 4)
     assert _annotate(clip, checkpoints, tmp_path / "bad", *refined, "--adapt-batch-size", "0") == 2
     assert "--adapt-batch-size must be 1 or more" in capsys.readouterr().err
+    assert _annotate(clip, checkpoints, tmp_path / "bad", *refined, "--refined-share", "1.5") == 2
+    assert "--refined-share must be between 0 and 1, got 1.5" in capsys.readouterr().err

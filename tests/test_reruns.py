@@ -99,7 +99,7 @@ def test_changed_keyframes_redo_that_sequence_only(dataset, checkpoints, tmp_pat
     [
         (["--threshold", "0.5"], "threshold"),
         (["--tracker", "csrt"], "tracker"),
-        (["--refiner", "REFINER", "--adapt-steps", "2"], "adaptation, refiner"),
+        (["--refiner", "REFINER", "--adapt-steps", "2"], "adaptation, refined_share, refiner"),
     ],
     ids=["threshold", "tracker", "refiner"],
 )
@@ -118,6 +118,19 @@ def test_a_changed_setting_redoes_every_sequence_as_a_fresh_run_would(
     assert files(out) == files(fresh)
     summary = json.loads((out / "summary.json").read_text())["settings"]
     assert summary == json.loads((fresh / "summary.json").read_text())["settings"]
+
+
+def test_a_changed_refined_share_redoes_every_sequence(dataset, checkpoints, tmp_path, annotated) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    refined = ["--refiner", str(checkpoints["refiner"]), "--adapt-steps", "1"]
+    assert annotate(dataset, out, checkpoints, cache, *refined) == 0
+    halfway = json.loads((out / "summary.json").read_text())["settings"]["refined_share"]
+    annotated.clear()
+    assert annotate(dataset, out, checkpoints, cache, *refined, "--refined-share", "1") == 0
+    assert len(annotated) == 4
+    assert set(statuses(out).values()) == {"redone (refined_share changed)"}
+    replaced = json.loads((out / "summary.json").read_text())["settings"]["refined_share"]
+    assert (halfway, replaced) == (0.5, 1.0)
 
 
 def test_new_formats_come_from_the_kept_result_and_dropped_ones_of_a_redone_sequence_go(

@@ -100,9 +100,9 @@ def towards(given: np.ndarray, refined: np.ndarray, share: float) -> np.ndarray:
     geometrically (halfway between 10 and 40 px wide is 20 px, an equal factor from each). ``share`` 1 gives
     the refined boxes (the paper's VG-Refine), 0 the given ones. Where ``refined`` is NaN, ``given``.
 
-    Why not always the refined box: on dcf-accurate tracks the adapted refiner's boxes are a little worse
-    than the tracker's, but their errors are partly independent of the tracker's, so the boxes halfway
-    between the two beat both (README, "VG-Refine")."""
+    Why not always the refined box: on dcf-accurate tracks the adapted refiner's boxes are about as good as
+    the tracker's (a little better on one real fold, worse on the other), but their errors are partly
+    independent of the tracker's, so the boxes halfway between the two beat both (README, "VG-Refine")."""
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must be in [0, 1], got {share}")
     given, refined = np.asarray(given, dtype=np.float64), np.asarray(refined, dtype=np.float64)

@@ -218,6 +218,16 @@ def dcf_ratios(rows: list[dict[str, Any]], base: str = "csrt") -> dict[str, dict
     return {r["tracker"]: ratios(rows, r["tracker"], base) for r in rows if r["tracker"].startswith("dcf")}
 
 
+def _markdown(header: list[str], cells: list[list[str]]) -> list[str]:
+    """A blank line, then a Markdown table of ``header`` and one row per entry of ``cells``."""
+    return [
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in cells),
+    ]
+
+
 def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) -> str:
     """Markdown: one line per tracker and direction, then speed and confidence, then the folds, then each
     dcf preset / csrt."""
@@ -234,44 +244,36 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
                 f"| {row['tracker']} | {d} | {_fmt(row['evaluated'], 'int')} | {_fmt(row[f'{d}_miou'])} | "
                 f"{_fmt(row[f'{d}_acc50'], 'pct')} | {_fmt(row[f'{d}_acc70'], 'pct')} |"
             )
-    lines += [
-        "",
-        "| tracker | sequences | steps | seconds | steps/s (total) | steps/s (median) | confidence ROC-AUC |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        if row["status"] == "ok":
-            lines.append(
-                f"| {row['tracker']} | {row['sequences']} | {_fmt(row['steps'], 'int')} | "
-                f"{_fmt(row['seconds'], 'f1')} | {_fmt(row['steps_per_s'], 'f1')} | "
-                f"{_fmt(row['median_steps_per_s'], 'f1')} | {_fmt(row['conf_auc'])} |"
-            )
-    lines += [
-        "",
-        "| tracker | forward mIoU | with the true size | with the true centre |",
-        "|---|---|---|---|",
-    ]
-    for row in rows:
-        if row["status"] == "ok":
-            lines.append(
-                f"| {row['tracker']} | {_fmt(row['forward_miou'])} | {_fmt(row['forward_true_size_miou'])} | "
-                f"{_fmt(row['forward_true_centre_miou'])} |"
-            )
-    folded = [r for r in rows if r["status"] == "ok" and "folds" in r]
-    if folded:
-        lines += [
-            "",
-            "| tracker | fold | sequences | forward mIoU | forward Acc@0.7 | blend mIoU | blend Acc@0.7 "
-            "| ROC-AUC |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for row in folded:
-            for f, part in enumerate(row["folds"]):
-                lines.append(
-                    f"| {row['tracker']} | {f} | {part['sequences']} | {_fmt(part['forward_miou'])} | "
-                    f"{_fmt(part['forward_acc70'], 'pct')} | {_fmt(part['blend_miou'])} | "
-                    f"{_fmt(part['blend_acc70'], 'pct')} | {_fmt(part['conf_auc'])} |"
-                )
+    ok = [row for row in rows if row["status"] == "ok"]
+    lines += _markdown(
+        ["tracker", "sequences", "steps", "seconds", "steps/s (total)", "steps/s (median)",
+         "confidence ROC-AUC"],
+        [
+            [row["tracker"], str(row["sequences"]), _fmt(row["steps"], "int"), _fmt(row["seconds"], "f1"),
+             _fmt(row["steps_per_s"], "f1"), _fmt(row["median_steps_per_s"], "f1"), _fmt(row["conf_auc"])]
+            for row in ok
+        ],
+    )  # fmt: skip
+    lines += _markdown(
+        ["tracker", "forward mIoU", "with the true size", "with the true centre"],
+        [
+            [row["tracker"], _fmt(row["forward_miou"]), _fmt(row["forward_true_size_miou"]),
+             _fmt(row["forward_true_centre_miou"])]
+            for row in ok
+        ],
+    )  # fmt: skip
+    folds = [(row["tracker"], f, part) for row in ok for f, part in enumerate(row.get("folds", []))]
+    if folds:
+        lines += _markdown(
+            ["tracker", "fold", "sequences", "forward mIoU", "forward Acc@0.7", "blend mIoU", "blend Acc@0.7",
+             "ROC-AUC"],
+            [
+                [name, str(f), str(part["sequences"]), _fmt(part["forward_miou"]),
+                 _fmt(part["forward_acc70"], "pct"), _fmt(part["blend_miou"]),
+                 _fmt(part["blend_acc70"], "pct"), _fmt(part["conf_auc"])]
+                for name, f, part in folds
+            ],
+        )  # fmt: skip
     lines.append("")
     for name, ratio in over.items():
         lines.append(f"{name} / csrt: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ratio.items()))

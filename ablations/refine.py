@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                 variant = "vg" if method in (OFFLINE, HALFWAY) else method
                 net = vg_net if method == OFFLINE else vg_adapted if variant == "vg" else v_adapted
                 net.variant = variant
-                boxes = annotator.refine(material, selection, net, share=0.5 if method == HALFWAY else 1.0)
+                share = Annotator.refined_share if method == HALFWAY else 1.0  # 1: the paper's step
+                boxes = annotator.refine(material, selection, net, share=share)
                 annotation = annotator.assemble(sequence, tracks, selection, assessment, boxes)
                 scores[method].append(score_sequence(sequence, annotation.annotation_set()))
         seconds[f"fold{fold}_annotation"] = time.perf_counter() - begin

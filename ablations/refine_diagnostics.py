@@ -45,6 +45,7 @@ from vasr.geometry.boxes import box_iou
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence, RefineWindows
 from vasr.refinement.model import VGRefineNet, at_frames
+from vasr.refinement.refine import towards
 
 BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
 
@@ -123,7 +124,7 @@ def report(
     tracked, refined, truth = (torch.cat(x) for x in zip(*parts, strict=True))
     print(f"-- {title} ({time.perf_counter() - begin:.1f} s for {len(materials)} sequences)")
     before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
-    describe("halfway", halfway(tracked, refined), truth)
+    describe("halfway", torch.as_tensor(towards(tracked.numpy(), refined.numpy(), 0.5)), truth)
     print(
         f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
         f"worse {(after < before - 0.01).double().mean():.1%}"
@@ -135,14 +136,6 @@ def report(
                 f"  tracked IoU in [{low:.2f}, {min(high, 1):.2f}): {int(chosen.sum())} boxes, "
                 f"tracked {before[chosen].mean():.3f} -> refined {after[chosen].mean():.3f}"
             )
-
-
-def halfway(a: Tensor, b: Tensor) -> Tensor:
-    """Boxes halfway between ``a`` and ``b`` (centres averaged, sizes geometrically): whether the refiner's
-    error is independent enough of the tracker's that their mean beats both."""
-    centre = (a[:, :2] + a[:, 2:] / 2 + b[:, :2] + b[:, 2:] / 2) / 2
-    size = torch.sqrt(a[:, 2:] * b[:, 2:])
-    return torch.cat((centre - size / 2, size), dim=1)
 
 
 def describe(name: str, boxes: Tensor, truth: Tensor) -> Tensor:

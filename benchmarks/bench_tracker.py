@@ -49,6 +49,7 @@ from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
 from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
+from vasr.tables import render_table
 from vasr.tracking.registry import build_batch_tracker, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
@@ -219,13 +220,9 @@ def dcf_ratios(rows: list[dict[str, Any]], base: str = "csrt") -> dict[str, dict
 
 
 def _markdown(header: list[str], cells: list[list[str]]) -> list[str]:
-    """A blank line, then a Markdown table of ``header`` and one row per entry of ``cells``."""
-    return [
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(row) + " |" for row in cells),
-    ]
+    """A blank line, then a Markdown table (`render_table`) of ``header`` and one row per ``cells`` entry."""
+    rows = [dict(zip(header, row, strict=True)) for row in cells]
+    return ["", render_table(rows, header, markdown=True)]
 
 
 def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) -> str:

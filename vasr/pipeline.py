@@ -180,9 +180,7 @@ class Annotator:
         """``(N, 4)`` boxes: the kept box of every frame refined by ``net`` in its kept direction, moved
         ``share`` (default: this Annotator's ``refined_share``) of the way from the selected box to it; frames
         without a kept direction keep the selection's box (none)."""
-        refined = refine_kept(net, material, selection.direction)
-        kept = selection.direction >= 0
-        refined = np.where(kept[:, None], refined, selection.boxes)
+        refined = refine_kept(net, material, selection.direction)  # NaN where no direction was kept
         return towards(selection.boxes, refined, self.refined_share if share is None else share)
 
     def assemble(

@@ -81,28 +81,9 @@ def correlate(filter_spectrum: torch.Tensor, spectra: torch.Tensor, grid: int) -
     return torch.fft.irfft2(product, s=(grid, grid))
 
 
-def upsampled(response: torch.Tensor, factor: int) -> torch.Tensor:
-    """Maps ``(B, G, G)`` resampled to ``(B, fG, fG)`` by zero-padding their spectra: the band-limited
-    interpolation of a circular correlation, so a peak between cells is found where it is."""
-    if factor == 1:
-        return response
-    grid = response.shape[-1]
-    spectrum = torch.fft.rfft2(response)
-    half = grid // 2
-    big = factor * grid
-    padded = spectrum.new_zeros((*spectrum.shape[:-2], big, big // 2 + 1))
-    padded[..., :half, : half + 1] = spectrum[..., :half, : half + 1]
-    padded[..., big - half :, : half + 1] = spectrum[..., half:, : half + 1]
-    padded[..., :, half] *= 0.5  # the Nyquist column is shared with its negative twin
-    return torch.fft.irfft2(padded, s=(big, big)) * factor**2
-
-
-def subpixel_peak(
-    response: torch.Tensor, fit: str = "parabola"
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def subpixel_peak(response: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Peak value ``(B,)`` and signed shift ``(B, 2)`` (x, y in cells) of maps ``(B, G, G)``, refined by a
-    parabola through the peak and its circular neighbours (the correlation is periodic); ``fit="gaussian"``
-    fits the parabola to the logarithms (exact for a Gaussian peak)."""
+    parabola through the peak and its circular neighbours (the correlation is periodic)."""
     batch, grid, _ = response.shape
     flat = response.reshape(batch, -1)
     value, index = flat.max(dim=1)
@@ -110,24 +91,15 @@ def subpixel_peak(
     rows = torch.arange(batch, device=response.device)
 
     def refine(minus: torch.Tensor, plus: torch.Tensor) -> torch.Tensor:
-        plain = _parabola_offset(minus, plus, value)
-        if fit != "gaussian":
-            return plain
-        positive = (minus > 1e-6) & (plus > 1e-6) & (value > 1e-6)
-        logs = [torch.log(t.clamp(min=1e-6)) for t in (minus, plus, value)]
-        return torch.where(positive, _parabola_offset(*logs), plain)
+        curvature = minus - 2 * value + plus
+        offset = 0.5 * (minus - plus) / torch.where(curvature < -1e-12, curvature, torch.full_like(value, -1))
+        return torch.where(curvature < -1e-12, offset, torch.zeros_like(offset)).clamp(-0.5, 0.5)
 
     dx = refine(response[rows, row, (col - 1) % grid], response[rows, row, (col + 1) % grid])
     dy = refine(response[rows, (row - 1) % grid, col], response[rows, (row + 1) % grid, col])
     shift_x = torch.where(col < grid / 2, col, col - grid).float() + dx
     shift_y = torch.where(row < grid / 2, row, row - grid).float() + dy
     return value, torch.stack((shift_x, shift_y), dim=1), index
-
-
-def _parabola_offset(minus: torch.Tensor, plus: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    curvature = minus - 2 * value + plus
-    offset = 0.5 * (minus - plus) / torch.where(curvature < -1e-12, curvature, torch.full_like(value, -1))
-    return torch.where(curvature < -1e-12, offset, torch.zeros_like(offset)).clamp(-0.5, 0.5)
 
 
 def peak_to_sidelobe(response: torch.Tensor, value: torch.Tensor) -> torch.Tensor:

@@ -30,7 +30,6 @@ from vasr.tracking.dcf import filters
 from vasr.tracking.dcf.crops import as_rgb, crop_windows
 from vasr.tracking.dcf.deep import LITE0_STRIDE_8, LITE0_STRIDE_16, DeepResponse
 from vasr.tracking.dcf.features import FeatureExtractor, group_energy
-from vasr.tracking.dcf.histogram import ColourHistogram
 from vasr.tracking.dcf.scale import estimate_factors, size_variants
 
 MIN_SIZE = 2.0  # px: a box never shrinks below this, so it always has an area and a usable window
@@ -74,13 +73,6 @@ class DCFConfig:
     # straight path between its two human boxes, at the point its progress reaches (a target that left the
     # window is most likely near that path).
     path_search: bool = False
-    # Experiments measured and not kept (README, "Trackers"; each off at its default):
-    peak_fit: str = "parabola"  # "gaussian": sub-cell peak from a parabola through the logarithms
-    peak_upsample: int = 1  # >1: every map upsampled this many times (spectral zero-padding) before peaks
-    histogram_weight: float = 0.0  # >0: share of a colour-histogram response (`histogram`, Staple-like)
-    histogram_bins: int = 16
-    histogram_rate: float = 0.04
-    path_pull: float = 0.0  # >0: a lost track's centre moves this share towards its path point per frame
     response_size: int = RESPONSE_SIZE
 
 
@@ -135,7 +127,6 @@ class DCFTracker:
             DeepResponse(tuple(s.deep_depths), s.template, self.device) if s.deep_response > 0 else None
         )
         self._variants = size_variants(s.scale_step, s.aspect_step)
-        self._histogram = ColourHistogram(s.histogram_bins, self.device) if s.histogram_weight > 0 else None
         self._count = 0
         self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0
         self._ends: _EndFilter | None = None
@@ -270,10 +261,6 @@ class DCFTracker:
         self._group_scale = None
         patches = self._patches(frames, centres, windows[:, None])
         self._learn(self._spectra(frames, centres, windows[:, None], patches)[:, 0], None)
-        if self._histogram is not None:
-            size = self.settings.template
-            extents = torch.as_tensor(sizes / windows * size, device=self.device)
-            self._histogram.learn(patches, torch.full_like(extents, size / 2), extents)
         if self._deep is not None:
             fraction = torch.as_tensor(sizes / windows, device=self.device)
             self._deep.initialize(patches, fraction, self.settings.sigma, self.settings.support)
@@ -386,30 +373,16 @@ class DCFTracker:
             deep, deep_spectra = self._deep.response(current, self.grid, s.lam)
             maps = (maps + s.deep_response * deep[:, None]) / (1 + s.deep_response)
         batch, count = maps.shape[:2]
-        if s.peak_upsample > 1:
-            fine = self.grid * s.peak_upsample
-            maps = filters.upsampled(maps.flatten(0, 1), s.peak_upsample).view(batch, count, fine, fine)
         peaks = maps.reshape(batch, count, -1).amax(dim=2)
         penalty = torch.full((count,), s.scale_penalty, device=self.device)
         penalty[0] = 1.0
         best = (peaks * penalty).argmax(dim=1)
         rows = torch.arange(batch, device=self.device)
         best_maps = maps[rows, best]
-        best_np = best.cpu().numpy()
-        if self._histogram is not None:
-            size = s.template
-            chosen = patches.view(batch, count, *patches.shape[1:])[rows, best]
-            extents_np = candidates[np.arange(batch), best_np] / windows[np.arange(batch), best_np] * size
-            extents = torch.as_tensor(extents_np, device=self.device)
-            colour = self._histogram.response(chosen, extents, best_maps.shape[-1])
-            merged = (1 - s.histogram_weight) * best_maps + s.histogram_weight * colour
-            _, shift, _ = filters.subpixel_peak(merged, s.peak_fit)
-            value = best_maps.reshape(batch, -1).amax(dim=1)
-        else:
-            value, shift, _ = filters.subpixel_peak(best_maps, s.peak_fit)
-        shift = shift / s.peak_upsample
+        value, shift, _ = filters.subpixel_peak(best_maps)
         factor_w, factor_h = estimate_factors(peaks, s.scale_step, s.aspect_step, s.scale_penalty)
 
+        best_np = best.cpu().numpy()
         best_windows = windows[np.arange(batch), best_np]
         moves = shift.double().cpu().numpy() * (s.cell / s.template) * best_windows
         found = torch.zeros(batch, dtype=torch.bool, device=self.device)
@@ -417,13 +390,6 @@ class DCFTracker:
             lost = np.flatnonzero(value.cpu().numpy() < s.redetect_below)
             if lost.size:
                 found = self._redetect(frames, filt, windows[:, 0], lost, value, moves)
-        pulled = np.zeros(batch, dtype=bool)
-        if s.path_pull > 0 and self._ends is not None and s.redetect_below > 0:
-            known = self._ends.known.cpu().numpy()
-            pulled = (value.cpu().numpy() < s.redetect_below) & ~found.cpu().numpy() & known
-            if pulled.any():
-                path = self._ends.path_centres()
-                moves[pulled] += s.path_pull * (path[pulled] - self._centres[pulled] - moves[pulled])
         factors = np.stack((factor_w.double().cpu().numpy(), factor_h.double().cpu().numpy()), axis=1)
         sizes = self._sizes * factors**s.scale_damping
         if self._ends is not None and s.size_prior > 0:
@@ -438,10 +404,6 @@ class DCFTracker:
         if s.update_threshold > 0:
             rate = torch.where(value >= s.update_threshold, rate, torch.zeros_like(rate))
         rate = torch.where(found, torch.zeros_like(rate), rate)  # a jump's sample is not centred: skip it
-        rate = torch.where(torch.as_tensor(pulled, device=self.device), torch.zeros_like(rate), rate)
-        if self._histogram is not None:
-            hist_rate = torch.where(rate > 0, torch.full_like(rate, s.histogram_rate), rate)
-            self._histogram.learn(chosen, size / 2 + shift.float() * s.cell, extents, hist_rate)
         if deep_spectra is not None:
             self._deep.update(deep_spectra, shift, self.grid, rate)
         if s.train_on_search:

@@ -13,7 +13,9 @@ the better of the forward and backward box by the ground truth, so it is the cei
 the two directions (T-Assess's selection, a blend's weights) on these tracks. Two more diagnostic figures
 say what the forward error is made of: the forward mIoU with the ground truth's size put at the track's
 centre (what a perfect size estimate would give) and with the track's size put at the ground truth's
-centre (what perfect localisation would give).
+centre (what perfect localisation would give). A last table says where between the two human boxes the
+error lies: each direction's mIoU over the frames in each fifth of their snippet's length (from the
+snippet's first keyframe to its last, so the backward track starts in the last fifth).
 
     python benchmarks/bench_tracker.py --root ../shared/data/real
     python benchmarks/bench_tracker.py --root ../shared/data/real --trackers kcf --limit 3
@@ -43,7 +45,7 @@ from tqdm import tqdm
 
 from vasr.baselines.blend import blend_by_distance
 from vasr.data.folds import category_fold
-from vasr.data.keyframes import keyframe_indices
+from vasr.data.keyframes import enclosing_keyframes, keyframe_indices
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
@@ -56,8 +58,9 @@ from vasr.tracking.snippets import SequenceTracks, track_sequence
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
 METRICS = ("miou", "acc50", "acc70")
 RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
-JSON_ONLY = ("config", "folds", "forward_miou_per_sequence")  # nested: in the JSON, not the CSV
+JSON_ONLY = ("config", "folds", "forward_miou_per_sequence", "miou_by_progress")  # nested: JSON only
 ERROR_SPLIT = ("forward_true_size", "forward_true_centre")  # diagnostic: the forward track, one part exact
+PROGRESS_BINS = 5  # diagnostic: mIoU by position within the snippet, in fifths of its length
 FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
 
 
@@ -94,6 +97,24 @@ def error_split(boxes: np.ndarray, gt: np.ndarray) -> dict[str, np.ndarray]:
     return {"true_size": _iou(true_size, gt), "true_centre": _iou(true_centre, gt)}
 
 
+def snippet_progress(keyframes: np.ndarray, num_frames: int) -> np.ndarray:
+    """``(num_frames,)``: how far each frame lies into its snippet, ``(i - a) / (b - a)`` in ``(0, 1)``
+    between keyframes ``a < b``; NaN on keyframes and outside the first and last."""
+    before, after = enclosing_keyframes(keyframes, num_frames)
+    frames = np.arange(num_frames)
+    span = (after - before).astype(np.float64)
+    return np.where(span > 0, (frames - before) / np.where(span > 0, span, 1.0), np.nan)
+
+
+def miou_by_progress(iou: np.ndarray, progress: np.ndarray, bins: int = PROGRESS_BINS) -> list[float]:
+    """Mean IoU of the frames in each of ``bins`` equal slices of the snippets' length (NaN progress and
+    NaN IoU left out; an empty slice is NaN): where between the two human boxes a track goes wrong."""
+    known = np.isfinite(progress) & np.isfinite(iou)
+    slot = np.minimum((progress[known] * bins).astype(np.int64), bins - 1)
+    values = iou[known]
+    return [float(values[slot == k].mean()) if (slot == k).any() else math.nan for k in range(bins)]
+
+
 class TrackerScores:
     """Per-frame outcomes of one tracker, accumulated over sequences."""
 
@@ -102,6 +123,7 @@ class TrackerScores:
         self.iou: dict[str, list[np.ndarray]] = {d: [] for d in (*DIRECTIONS, *ERROR_SPLIT)}
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
+        self.progress: list[np.ndarray] = []  # `snippet_progress` of the evaluated frames' sequences
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
         self.hit: list[np.ndarray] = []  # IoU > 0.5 for the same frames
         self.steps = 0
@@ -125,6 +147,7 @@ class TrackerScores:
             self.hit.append(self.iou[direction][-1][evaluated] > 0.5)
         self.evaluated.append(evaluated)
         self.is_keyframe.append(is_keyframe)
+        self.progress.append(snippet_progress(tracks.keyframes, len(sequence)))
         self.steps += tracks.steps
         self.seconds += tracks.seconds
         if tracks.seconds > 0:
@@ -138,6 +161,7 @@ class TrackerScores:
         part.iou = {d: [v[i] for i in keep] for d, v in self.iou.items()}
         part.evaluated = [self.evaluated[i] for i in keep]
         part.is_keyframe = [self.is_keyframe[i] for i in keep]
+        part.progress = [self.progress[i] for i in keep]
         part.confidence = [self.confidence[2 * i + j] for i in keep for j in (0, 1)]
         part.hit = [self.hit[2 * i + j] for i in keep for j in (0, 1)]
         return part
@@ -153,6 +177,10 @@ class TrackerScores:
         for part in ERROR_SPLIT:
             iou = np.concatenate(self.iou[part])
             row[f"{part}_miou"] = float(iou[evaluated].mean()) if evaluated.any() else math.nan
+        progress = np.where(evaluated, np.concatenate(self.progress), np.nan)
+        row["miou_by_progress"] = {
+            d: miou_by_progress(np.concatenate(self.iou[d]), progress) for d in ("forward", "backward")
+        }
         row["forward_miou_per_sequence"] = {
             name: float(np.nanmean(iou[ev])) if ev.any() else math.nan
             for name, iou, ev in zip(self.names, self.iou["forward"], self.evaluated, strict=True)
@@ -259,6 +287,15 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
             for row in ok
         ],
     )  # fmt: skip
+    slices = [f"{100 * k // PROGRESS_BINS}-{100 * (k + 1) // PROGRESS_BINS}%" for k in range(PROGRESS_BINS)]
+    lines += _markdown(
+        ["tracker", "direction", *slices],
+        [
+            [row["tracker"], d, *(_fmt(v) for v in row["miou_by_progress"][d])]
+            for row in ok
+            for d in ("forward", "backward")
+        ],
+    )
     folds = [(row["tracker"], f, part) for row in ok for f, part in enumerate(row.get("folds", []))]
     if folds:
         lines += _markdown(

@@ -56,6 +56,10 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     assert kcf["evaluated"] == 12 and kcf["steps"] == 24 and kcf["sequences"] == 1
     assert kcf["forward_miou"] > 0.5
     assert kcf["forward_miou_per_sequence"] == {"a": pytest.approx(kcf["forward_miou"])}  # one sequence
+    # snippets of 5: the 4 frames inside each lie at 1/5 .. 4/5 of it, one per slice after the first
+    by_progress = kcf["miou_by_progress"]["forward"]
+    assert len(by_progress) == 5 and math.isnan(by_progress[0])
+    assert np.mean(by_progress[1:]) == pytest.approx(kcf["forward_miou"])  # equal frames per slice
     assert kcf["steps_per_s"] > 0 and kcf["median_steps_per_s"] > 0
     assert math.isnan(kcf["conf_auc"])  # KCF gives no confidence
     assert accurate["status"] == "ok" and accurate["forward_miou"] > 0.5
@@ -72,6 +76,7 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     table = capsys.readouterr().out
     assert "| kcf | blend |" in table and "| kcf | best-of-two |" in table and "n/a" in table
     assert "with the true size" in table
+    assert "| tracker | direction | 0-20% | 20-40% | 40-60% | 60-80% | 80-100% |" in table
 
 
 def test_the_error_split_makes_one_part_of_each_box_exact(bench) -> None:
@@ -142,3 +147,18 @@ def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
     assert report["dcf_options"] == {"end_weight": 0, "deep_depths": [5, 8]}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
         bench.parse_options(["end_weight"])
+
+
+def test_snippet_progress_runs_from_each_keyframe_to_the_next(bench) -> None:
+    progress = bench.snippet_progress(np.array([0, 4, 6]), 7)
+    np.testing.assert_allclose(progress[[1, 2, 3, 5]], [0.25, 0.5, 0.75, 0.5])
+    assert np.isnan(progress[[0, 4, 6]]).all()  # keyframes are not inside any snippet
+
+
+def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:
+    progress = np.array([0.1, 0.15, 0.5, 0.95, np.nan, 0.3])
+    iou = np.array([1.0, 0.5, 0.2, 0.4, 0.0, np.nan])
+    by_slice = bench.miou_by_progress(iou, progress, bins=4)
+    assert by_slice[0] == pytest.approx(0.75)  # the two frames before a quarter
+    assert math.isnan(by_slice[1])  # its only frame has no IoU
+    assert by_slice[2:] == pytest.approx([0.2, 0.4])

@@ -7,7 +7,9 @@ tracker's forward/backward blend weighted by the distance to the keyframes) flag
 point per interval.
 
 Full VASR (Sel-fail, then VG-Refine of the kept box, after the refiner adapted to the sequence's keyframes)
-is measured at ``--refine-intervals`` (default: 30, the interval the nets train at), at every threshold.
+is measured twice, with the refined box replacing the kept one (the paper's step) and halfway to it
+(``vasr annotate``'s default), at ``--refine-intervals`` (default: 30, the interval the nets train at), at
+every threshold.
 
 The active method (``--active-start``, the human in the loop) starts sparse, a keyframe every
 ``--active-start`` frames plus the last, then runs rounds of a simulated annotator (`vasr.simulation`):
@@ -82,11 +84,14 @@ from vasr.tracking.registry import build_batch_tracker
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 VASR = "vasr"
 REFINED = "vasr-vg"  # full VASR: Sel-fail, then VG-Refine of the kept boxes
+HALFWAY = "vasr-vg-halfway"  # the same, each kept box moved halfway to its refined box (vasr annotate's step)
+REFINED_SHARES = {REFINED: 1.0, HALFWAY: 0.5}
 ACTIVE = "active"  # the human in the loop: sparse start, then rounds of suggestions answered
 UNIFORM = "uniform"  # vasr annotate's boxes (selection + fusion) at uniform keyframes, counted as ACTIVE is
 NAMES = {
     VASR: "VASR (Sel-fail)",
     REFINED: "VASR (Sel-fail + VG-Refine)",
+    HALFWAY: "VASR (Sel-fail + VG-Refine halfway)",
     ACTIVE: "vasr active loop (strict)",
     UNIFORM: "vasr uniform keyframes (strict)",
     **BASELINES,
@@ -248,15 +253,17 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                 ax.annotate(
                     f"{r['threshold']:g}", (x, y), textcoords="offset points", xytext=(3, -9), fontsize=6
                 )
-        for interval in intervals:
-            points = sorted(
-                (r for r in rows if r["method"] == REFINED and r["interval"] == interval),
-                key=lambda r: r["threshold"],
-            )
-            if points:
-                xs = [100 * r["human_share"] for r in points]
-                ax.plot(xs, [r[key] for r in points], marker="D", color="crimson",
-                        label=f"VASR + VG-Refine, every {interval}")  # fmt: skip
+        refined_styles = ((REFINED, "crimson", "VG-Refine"), (HALFWAY, "purple", "VG-Refine halfway"))
+        for method, colour, name in refined_styles:
+            for interval in intervals:
+                points = sorted(
+                    (r for r in rows if r["method"] == method and r["interval"] == interval),
+                    key=lambda r: r["threshold"],
+                )
+                if points:
+                    xs = [100 * r["human_share"] for r in points]
+                    ax.plot(xs, [r[key] for r in points], marker="D", color=colour,
+                            label=f"VASR + {name}, every {interval}")  # fmt: skip
         points = sorted((r for r in rows if r["method"] == ACTIVE), key=lambda r: r["human_share"])
         if points:
             xs = [100 * r["human_share"] for r in points]
@@ -332,8 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.refine_intervals:
             refiner = train_refiner(args, fold, "vg", args.refine_epochs, args.crop_size, args.refine_stride)
         rule = SuggestionRule(args.min_doubt, args.disagreement_weight)
-        annotator = Annotator(  # the paper's VG-Refine: the refined box replaces the selected one
-            tracker, assessor, refiner, adaptation(args), suggest=0, suggestion_rule=rule, refined_share=1.0
+        annotator = Annotator(  # refined boxes at each share of REFINED_SHARES (1: the paper's step)
+            tracker, assessor, refiner, adaptation(args), suggest=0, suggestion_rule=rule
         )
         seconds[f"fold{fold}_training"] = time.perf_counter() - begin
         begin = time.perf_counter()
@@ -363,15 +370,17 @@ def main(argv: list[str] | None = None) -> int:
                 scores.setdefault((UNIFORM, interval, None), []).append(
                     strict_scores(sequence, uniform.annotation_set())
                 )
-                refined = None
+                methods: dict[str, np.ndarray | None] = {VASR: None}
                 if refiner is not None and interval in args.refine_intervals:
-                    # the kept direction does not depend on the threshold (only the flags do): refine once
+                    # the kept direction does not depend on the threshold (only the flags do): adapt once
                     material = annotator.material(sequence, tracks)
                     kept = annotator.select(tracks, assessment)
-                    refined = annotator.refine(material, kept, annotator.adapt(material))
+                    net = annotator.adapt(material)
+                    methods |= {
+                        m: annotator.refine(material, kept, net, share) for m, share in REFINED_SHARES.items()
+                    }
                 for threshold in args.thresholds:
                     selection = annotator.select(tracks, assessment, threshold=threshold)
-                    methods = {VASR: None, **({REFINED: refined} if refined is not None else {})}
                     for method, boxes in methods.items():
                         annotation = annotator.assemble(sequence, tracks, selection, assessment, boxes)
                         frame_scores = score_sequence(sequence, annotation.annotation_set())
@@ -384,10 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     rows += active_rows(args, held_out, active_rounds)
     rows += [curve_row(VASR, k, t, scores[(VASR, k, t)]) for k in args.intervals for t in args.thresholds]
     rows += [
-        curve_row(REFINED, k, t, scores[(REFINED, k, t)])
+        curve_row(m, k, t, scores[(m, k, t)])
+        for m in REFINED_SHARES
         for k in args.intervals
         for t in args.thresholds
-        if (REFINED, k, t) in scores
+        if (m, k, t) in scores
     ]
     data = data_label(args)
     extra = {

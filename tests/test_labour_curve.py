@@ -48,6 +48,7 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
     expected = [(m, k, "") for m in ("linear", "blend", "uniform") for k in INTERVALS]
     expected += [("vasr", k, t) for k in INTERVALS for t in THRESHOLDS]
     expected += [("vasr-vg", 30, t) for t in THRESHOLDS]  # full VASR only at --refine-intervals
+    expected += [("vasr-vg-halfway", 30, t) for t in THRESHOLDS]  # and halfway to the refined box
     assert [
         (r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])) for r in rows
     ] == expected
@@ -74,6 +75,9 @@ def test_the_labour_curve_scores_every_method_interval_and_threshold(tiny_root: 
 
     by_key = {(r["method"], int(r["interval"]), r["threshold"] and float(r["threshold"])): r for r in rows}
     assert float(by_key[("vasr-vg", 30, 1.5)]["miou"]) == 1.0  # every frame by hand, refined or not
+    for threshold in THRESHOLDS:  # the share moves boxes, never the flags: the same human share
+        full, halfway = by_key[("vasr-vg", 30, threshold)], by_key[("vasr-vg-halfway", 30, threshold)]
+        assert halfway["human_share"] == full["human_share"]
 
     # the active loop: starts at the uniform-30 keyframes, each round boxes 2% of the frames more (at most
     # 10% in all); its first round is the uniform line at those keyframes

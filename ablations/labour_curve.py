@@ -253,7 +253,7 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                 ax.annotate(
                     f"{r['threshold']:g}", (x, y), textcoords="offset points", xytext=(3, -9), fontsize=6
                 )
-        refined_styles = ((REFINED, "crimson", "VG-Refine"), (HALFWAY, "purple", "VG-Refine halfway"))
+        refined_styles = ((REFINED, "crimson", "VG-Refine"), (HALFWAY, "sienna", "VG-Refine halfway"))
         for method, colour, name in refined_styles:
             for interval in intervals:
                 points = sorted(

@@ -45,7 +45,7 @@ from tqdm import tqdm
 
 from vasr.baselines.blend import blend_by_distance
 from vasr.data.folds import category_fold
-from vasr.data.keyframes import enclosing_keyframes, keyframe_indices
+from vasr.data.keyframes import keyframe_indices, snippet_progress
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
@@ -95,15 +95,6 @@ def error_split(boxes: np.ndarray, gt: np.ndarray) -> dict[str, np.ndarray]:
     true_size = cxcywh_to_xywh(torch.cat((track[:, :2], truth[:, 2:]), dim=1)).numpy()
     true_centre = cxcywh_to_xywh(torch.cat((truth[:, :2], track[:, 2:]), dim=1)).numpy()
     return {"true_size": _iou(true_size, gt), "true_centre": _iou(true_centre, gt)}
-
-
-def snippet_progress(keyframes: np.ndarray, num_frames: int) -> np.ndarray:
-    """``(num_frames,)``: how far each frame lies into its snippet, ``(i - a) / (b - a)`` in ``(0, 1)``
-    between keyframes ``a < b``; NaN on keyframes and outside the first and last."""
-    before, after = enclosing_keyframes(keyframes, num_frames)
-    frames = np.arange(num_frames)
-    span = (after - before).astype(np.float64)
-    return np.where(span > 0, (frames - before) / np.where(span > 0, span, 1.0), np.nan)
 
 
 def miou_by_progress(iou: np.ndarray, progress: np.ndarray, bins: int = PROGRESS_BINS) -> list[float]:

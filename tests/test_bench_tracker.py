@@ -149,12 +149,6 @@ def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
         bench.parse_options(["end_weight"])
 
 
-def test_snippet_progress_runs_from_each_keyframe_to_the_next(bench) -> None:
-    progress = bench.snippet_progress(np.array([0, 4, 6]), 7)
-    np.testing.assert_allclose(progress[[1, 2, 3, 5]], [0.25, 0.5, 0.75, 0.5])
-    assert np.isnan(progress[[0, 4, 6]]).all()  # keyframes are not inside any snippet
-
-
 def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:
     progress = np.array([0.1, 0.15, 0.5, 0.95, np.nan, 0.3])
     iou = np.array([1.0, 0.5, 0.2, 0.4, 0.0, np.nan])

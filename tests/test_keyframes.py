@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vasr.data.keyframes import keyframe_indices, keyframe_mask, snippets
+from vasr.data.keyframes import keyframe_indices, keyframe_mask, snippet_progress, snippets
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,9 @@ def test_snippets_are_consecutive_keyframe_pairs():
 def test_snippets_need_increasing_keyframes():
     with pytest.raises(ValueError, match="strictly increasing"):
         snippets([0, 30, 30])
+
+
+def test_snippet_progress_runs_from_each_keyframe_to_the_next() -> None:
+    progress = snippet_progress(np.array([2, 6, 8]), 10)
+    np.testing.assert_allclose(progress[[3, 4, 5, 7]], [0.25, 0.5, 0.75, 0.5])
+    assert np.isnan(progress[[0, 1, 2, 6, 8, 9]]).all()  # keyframes, head and tail lie in no snippet

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vasr.data.keyframes import enclosing_keyframes
+from vasr.data.keyframes import snippet_progress
 from vasr.tracking.snippets import SequenceTracks
 
 
@@ -18,11 +18,8 @@ def blend_by_distance(tracks: SequenceTracks) -> np.ndarray:
     ``(b - i) / (b - a)`` of the forward box (trusted near its start ``a``) and ``(i - a) / (b - a)`` of the
     backward box. Where only one direction
     is valid (tails, invisible keyframes) that one is used; where neither is, NaN."""
-    before, after = enclosing_keyframes(tracks.keyframes, len(tracks))
-    a, b = before.astype(np.float64), after.astype(np.float64)
-    frames = np.arange(len(tracks))
-    span = b - a
-    weight_forward = np.where(span > 0, (b - frames) / np.where(span > 0, span, 1.0), 0.5)
+    progress = snippet_progress(tracks.keyframes, len(tracks))
+    weight_forward = np.where(np.isfinite(progress), 1.0 - progress, 0.5)
     fwd, bwd = tracks.forward, tracks.backward
     blended = weight_forward[:, None] * fwd.boxes + (1.0 - weight_forward[:, None]) * bwd.boxes
     blended = np.where((fwd.valid & ~bwd.valid)[:, None], fwd.boxes, blended)

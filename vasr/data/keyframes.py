@@ -56,3 +56,13 @@ def enclosing_keyframes(keyframes: np.ndarray | list[int], num_frames: int) -> t
     before = keys[np.clip(np.searchsorted(keys, frames, side="right") - 1, 0, len(keys) - 1)]
     after = keys[np.clip(np.searchsorted(keys, frames, side="left"), 0, len(keys) - 1)]
     return before, after
+
+
+def snippet_progress(keyframes: np.ndarray | list[int], num_frames: int) -> np.ndarray:
+    """``(num_frames,)``: how far each frame lies into its snippet, ``(i - a) / (b - a)`` in ``(0, 1)``
+    between consecutive keyframes ``a < b``; NaN on keyframes and outside the first and last. The forward
+    track of a snippet starts at progress 0, the backward one at 1."""
+    before, after = enclosing_keyframes(keyframes, num_frames)
+    span = (after - before).astype(np.float64)
+    frames = np.arange(operator.index(num_frames))
+    return np.where(span > 0, (frames - before) / np.where(span > 0, span, 1.0), np.nan)

@@ -42,6 +42,7 @@ from ablations.protocol import (
     start_run,
 )
 from vasr.geometry.boxes import box_iou
+from vasr.pipeline import Annotator
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence, RefineWindows
 from vasr.refinement.model import VGRefineNet, at_frames
@@ -124,7 +125,8 @@ def report(
     tracked, refined, truth = (torch.cat(x) for x in zip(*parts, strict=True))
     print(f"-- {title} ({time.perf_counter() - begin:.1f} s for {len(materials)} sequences)")
     before, after = describe("tracked", tracked, truth), describe("refined", refined, truth)
-    describe("halfway", torch.as_tensor(towards(tracked.numpy(), refined.numpy(), 0.5)), truth)
+    halfway = towards(tracked.numpy(), refined.numpy(), Annotator.refined_share)  # vasr annotate's step
+    describe("halfway", torch.as_tensor(halfway), truth)
     print(
         f"{len(truth)} boxes: improved {(after > before + 0.01).double().mean():.1%}, "
         f"worse {(after < before - 0.01).double().mean():.1%}"

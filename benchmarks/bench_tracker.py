@@ -114,7 +114,7 @@ class TrackerScores:
         self.iou: dict[str, list[np.ndarray]] = {d: [] for d in (*DIRECTIONS, *ERROR_SPLIT)}
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
-        self.progress: list[np.ndarray] = []  # `snippet_progress` of the evaluated frames' sequences
+        self.progress: list[np.ndarray] = []  # per sequence: every frame's `snippet_progress`
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
         self.hit: list[np.ndarray] = []  # IoU > 0.5 for the same frames
         self.steps = 0

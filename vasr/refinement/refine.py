@@ -15,6 +15,7 @@ from torch import Tensor
 from torch.utils.data import default_collate
 
 from vasr.directions import BACKWARD, DIRECTIONS, FORWARD
+from vasr.geometry.boxes import cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.refinement.dataset import RefineSequence, RefineWindows
 from vasr.refinement.model import VGRefineNet
 
@@ -109,8 +110,9 @@ def towards(given: np.ndarray, refined: np.ndarray, share: float) -> np.ndarray:
     usable = np.isfinite(refined).all(axis=1, keepdims=True)
     if share == 1.0:  # exactly the refined boxes, as the paper's VG-Refine gives them
         return np.where(usable, refined, given)
-    centre = (1 - share) * (given[:, :2] + given[:, 2:] / 2) + share * (refined[:, :2] + refined[:, 2:] / 2)
+    start, end = xywh_to_cxcywh(given).numpy(), xywh_to_cxcywh(refined).numpy()
+    centre = (1 - share) * start[:, :2] + share * end[:, :2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        size = given[:, 2:] ** (1 - share) * refined[:, 2:] ** share
-    out = np.concatenate((centre - size / 2, size), axis=1)
+        size = start[:, 2:] ** (1 - share) * end[:, 2:] ** share
+    out = cxcywh_to_xywh(np.concatenate((centre, size), axis=1)).numpy()
     return np.where(usable, out, given)

@@ -163,6 +163,15 @@ def test_a_foreign_non_empty_root_is_refused(tmp_path: Path) -> None:
         generate(tmp_path)
 
 
+def test_a_dangling_symbolic_link_on_the_root_path_is_named(tmp_path: Path) -> None:
+    """A ``data`` link left behind by a removed checkout: the error says which link points nowhere."""
+    (tmp_path / "data").symlink_to(tmp_path / "gone")
+    for root in (tmp_path / "data", tmp_path / "data" / "synth"):
+        with pytest.raises(SynthRootError, match=r"data is a symbolic link to .*gone, which does not exist"):
+            generate(root)
+    assert not (tmp_path / "gone").exists(), "nothing is created behind the link"
+
+
 def test_written_frames_are_the_renders(tiny: Path) -> None:
     """The pixel checks below use `render_frame`; this ties it to what the writer put on disk."""
     scene = build_scene(TINY, 0, 1)

@@ -134,6 +134,12 @@ Configuration (also in {CONFIG_FILE}):
 
 def _prepare_root(root: Path, config: SynthConfig, overwrite: bool) -> None:
     """Make ``root`` hold this config's stamp, or refuse: never mix two configs in one dataset."""
+    for path in (root, *root.parents):
+        if path.is_symlink() and not path.exists():  # mkdir would fail with a bare FileExistsError
+            raise SynthRootError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist: "
+                "create its target or remove the link, then run again"
+            )
     stamp_path = root / CONFIG_FILE
     if stamp_path.is_file():
         try:

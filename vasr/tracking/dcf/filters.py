@@ -52,6 +52,20 @@ def updated_terms(
     return (1 - r) * numerator + r * new_numerator, (1 - r) * denominator + r * new_denominator
 
 
+def channel_covariance(spectrum: torch.Tensor) -> torch.Tensor:
+    """Per-frequency channel covariance ``x x^H`` ``(B, G, G', C, C)`` of spectra ``(B, C, G, G')``."""
+    x = spectrum.permute(0, 2, 3, 1)
+    return x[..., :, None] * torch.conj(x[..., None, :])
+
+
+def exact_filter(numerator: torch.Tensor, covariance: torch.Tensor, lam: float) -> torch.Tensor:
+    """The multi-channel ridge solution ``(S + lam I)^-1 r`` per frequency (MCCF), ``(B, C, G, G')``: over
+    many samples it weighs the channels by how they co-vary, which the shared denominator ignores."""
+    eye = torch.eye(covariance.shape[-1], dtype=covariance.dtype, device=covariance.device)
+    rhs = numerator.permute(0, 2, 3, 1)[..., None]
+    return torch.linalg.solve(covariance + lam * eye, rhs)[..., 0].permute(0, 3, 1, 2)
+
+
 def support_mask(grid: int, extent: torch.Tensor) -> torch.Tensor:
     """Masks ``(B, 1, G, G)`` that are 1 within ``extent`` ``(B, 2)`` cells (w, h) of the patch centre (where
     the filter's template of the target lies) and fade to 0 over one cell outside it."""
@@ -62,17 +76,39 @@ def support_mask(grid: int, extent: torch.Tensor) -> torch.Tensor:
 
 
 def constrained_filter(
-    numerator: torch.Tensor, denominator: torch.Tensor, lam: float, mask: torch.Tensor | None
+    numerator: torch.Tensor,
+    denominator: torch.Tensor,
+    lam: float,
+    mask: torch.Tensor | None,
+    iterations: int = 0,
+    mu: float = 1.0,
+    growth: float = 3.0,
 ) -> torch.Tensor:
     """The filter ``conj(H)`` ``(B, C, G, G')``; with a ``mask``, projected onto filters whose spatial support
     lies within it (one projection of CSR-DCF's constraint: the filter stops learning the background
-    around the target, which is what makes it drift when that background moves)."""
-    spectrum = numerator / (denominator + lam)
+    around the target, which is what makes it drift when that background moves).
+
+    With ``iterations > 0`` the constrained problem is solved by ADMM instead of one projection (CSR-DCF,
+    BACF): the filter is the best one within the mask, not the best unconstrained one cut to the mask.
+    ``mu`` is the first penalty relative to each track's mean ``denominator``; it grows by ``growth``."""
+    spectrum = numerator / (denominator + lam) if denominator.shape[1] == 1 else exact_filter(
+        numerator, denominator, lam
+    )
     if mask is None:
         return spectrum
     grid = mask.shape[-1]
-    spatial = torch.fft.irfft2(spectrum, s=(grid, grid)) * mask
-    return torch.fft.rfft2(spatial)
+    constrained = torch.fft.rfft2(torch.fft.irfft2(spectrum, s=(grid, grid)) * mask)
+    if iterations <= 0:
+        return constrained
+    penalty = mu * denominator.mean(dim=(1, 2, 3), keepdim=True)
+    multiplier = torch.zeros_like(constrained)
+    for _ in range(iterations):
+        free = (numerator - multiplier + penalty * constrained) / (denominator + penalty)
+        joint = (penalty * free + multiplier) / (lam + penalty)
+        constrained = torch.fft.rfft2(torch.fft.irfft2(joint, s=(grid, grid)) * mask)
+        multiplier = multiplier + penalty * (free - constrained)
+        penalty = penalty * growth
+    return constrained
 
 
 def correlate(filter_spectrum: torch.Tensor, spectra: torch.Tensor, grid: int) -> torch.Tensor:

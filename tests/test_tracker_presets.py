@@ -70,6 +70,7 @@ def test_presets_are_registry_names_with_their_own_cache_keys() -> None:
     assert not build_batch_tracker("dcf").uses_snippet_ends
     assert build_batch_tracker("dcf-accurate").uses_snippet_ends
     assert configs["dcf-accurate"]["path_search"] and not configs["dcf"]["path_search"]
+    assert configs["dcf-accurate"]["exact_solve"] and not configs["dcf"]["exact_solve"]
     # an option given by the user wins over the preset
     assert build_batch_tracker("dcf-accurate", end_weight=0.2).settings.end_weight == 0.2
 
@@ -159,6 +160,15 @@ def test_dcf_deep_follows_a_moving_target() -> None:
     truth = _path(12, (60, 80), (4.0, 2.5), (40, 50))
     iou = _forward_iou("dcf-deep", _sequence(truth), [0, 11])
     assert iou[1:11].min() > 0.7
+
+
+def test_the_exact_filter_keeps_a_moving_target_and_differs_from_the_shared_one() -> None:
+    truth = _path(12, (60, 80), (4.0, 2.5), (40, 50))
+    sequence = _sequence(truth)
+    exact = _forward_iou("dcf", sequence, [0], exact_solve=True, lam=1.0)
+    shared = _forward_iou("dcf", sequence, [0], lam=1.0)
+    assert exact[1:].min() > 0.7
+    assert not np.allclose(exact, shared), "over a history of samples the two solutions differ"
 
 
 def test_ends_for_another_batch_size_are_refused() -> None:

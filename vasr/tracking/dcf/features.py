@@ -56,7 +56,7 @@ def _orientation_cells(magnitude: torch.Tensor, angle: torch.Tensor, cell: int, 
     return hist.view(n, bins, gh, gw) / (cell * cell)
 
 
-def hog_features(patches: torch.Tensor, cell: int, bins: int = 9, signed: bool = False) -> torch.Tensor:
+def hog_features(patches: torch.Tensor, cell: int, bins: int = 9) -> torch.Tensor:
     """Contrast-normalised unsigned orientation histograms ``(N, bins + 1, G, G)``; the last channel is the
     normalised gradient energy (the texture-less part of the target still says something)."""
     grey = patches.mean(dim=1, keepdim=True)
@@ -66,9 +66,6 @@ def hog_features(patches: torch.Tensor, cell: int, bins: int = 9, signed: bool =
     magnitude = torch.sqrt(gx * gx + gy * gy) * 0.5
     angle = torch.atan2(gy, gx) % math.pi  # unsigned orientation in [0, pi)
     hist = _smooth_cells(_orientation_cells(magnitude, angle, cell, bins))
-    if signed:  # fHOG's contrast-sensitive half: a dark-to-light edge is not a light-to-dark one
-        full = torch.atan2(gy, gx) % (2 * math.pi)
-        hist = torch.cat((hist, _smooth_cells(_orientation_cells(magnitude, full / 2, cell, 2 * bins))), dim=1)
     energy = (hist * hist).sum(dim=1, keepdim=True)
     block = F.avg_pool2d(energy, 3, stride=1, padding=1, count_include_pad=False)
     hist = (hist / torch.sqrt(block + 1e-4)).clamp(max=0.4)
@@ -94,15 +91,15 @@ def group_energy(group: torch.Tensor) -> torch.Tensor:
 class FeatureExtractor:
     """The configured feature groups on one grid of ``size // cell`` cells, as a list of tensors."""
 
-    def __init__(self, cell: int, hog: bool, colour: bool, signed: bool = False) -> None:
+    def __init__(self, cell: int, hog: bool, colour: bool) -> None:
         if not (hog or colour):
             raise ValueError("at least one feature group (hog, colour) must be on")
-        self.cell, self.hog, self.colour, self.signed = cell, hog, colour, signed
+        self.cell, self.hog, self.colour = cell, hog, colour
 
     def __call__(self, patches: torch.Tensor) -> list[torch.Tensor]:
         groups = []
         if self.hog:
-            groups.append(hog_features(patches, self.cell, signed=self.signed))
+            groups.append(hog_features(patches, self.cell))
         if self.colour:
             groups.append(colour_features(patches, self.cell))
         return groups

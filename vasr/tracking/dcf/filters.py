@@ -32,9 +32,14 @@ def sample_spectrum(features: torch.Tensor, window: torch.Tensor) -> torch.Tenso
     return torch.fft.rfft2(features * window)
 
 
-def filter_terms(spectrum: torch.Tensor, label: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Numerator ``conj(Y) X`` ``(B, C, G, G')`` and denominator ``sum |X|^2`` ``(B, 1, G, G')``."""
+def filter_terms(
+    spectrum: torch.Tensor, label: torch.Tensor, exact: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Numerator ``conj(Y) X`` ``(B, C, G, G')`` and denominator: the shared ``sum |X|^2`` ``(B, 1, G, G')``,
+    or with ``exact`` the channel covariance ``X X^H`` ``(B, G, G', C, C)`` (`channel_covariance`)."""
     numerator = torch.conj(label) * spectrum
+    if exact:
+        return numerator, channel_covariance(spectrum)
     denominator = (spectrum.real.square() + spectrum.imag.square()).sum(dim=1, keepdim=True)
     return numerator, denominator
 
@@ -46,10 +51,11 @@ def updated_terms(
     label: torch.Tensor,
     rate: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """`filter_terms` of a new sample blended into the running ones with a learning ``rate`` ``(B,)``."""
-    new_numerator, new_denominator = filter_terms(spectrum, label)
-    r = rate.view(-1, 1, 1, 1)
-    return (1 - r) * numerator + r * new_numerator, (1 - r) * denominator + r * new_denominator
+    """`filter_terms` of a new sample blended into the running ones with a learning ``rate`` ``(B,)``; the
+    denominator keeps its form (shared or covariance)."""
+    new_numerator, new_denominator = filter_terms(spectrum, label, exact=denominator.dim() == 5)
+    r, rd = rate.view(-1, 1, 1, 1), rate.view(-1, *([1] * (denominator.dim() - 1)))
+    return (1 - r) * numerator + r * new_numerator, (1 - rd) * denominator + rd * new_denominator
 
 
 def channel_covariance(spectrum: torch.Tensor) -> torch.Tensor:
@@ -59,8 +65,9 @@ def channel_covariance(spectrum: torch.Tensor) -> torch.Tensor:
 
 
 def exact_filter(numerator: torch.Tensor, covariance: torch.Tensor, lam: float) -> torch.Tensor:
-    """The multi-channel ridge solution ``(S + lam I)^-1 r`` per frequency (MCCF), ``(B, C, G, G')``: over
-    many samples it weighs the channels by how they co-vary, which the shared denominator ignores."""
+    """The multi-channel ridge solution ``(S + lam I)^-1 r`` per frequency (MCCF, Kiani Galoogahi et al.
+    2013), ``(B, C, G, G')``. On one sample it equals the shared-denominator filter; over a history of
+    samples it weighs the channels by how they co-vary, which the shared denominator ignores."""
     eye = torch.eye(covariance.shape[-1], dtype=covariance.dtype, device=covariance.device)
     rhs = numerator.permute(0, 2, 3, 1)[..., None]
     return torch.linalg.solve(covariance + lam * eye, rhs)[..., 0].permute(0, 3, 1, 2)
@@ -76,39 +83,23 @@ def support_mask(grid: int, extent: torch.Tensor) -> torch.Tensor:
 
 
 def constrained_filter(
-    numerator: torch.Tensor,
-    denominator: torch.Tensor,
-    lam: float,
-    mask: torch.Tensor | None,
-    iterations: int = 0,
-    mu: float = 1.0,
-    growth: float = 3.0,
+    numerator: torch.Tensor, denominator: torch.Tensor, lam: float, mask: torch.Tensor | None
 ) -> torch.Tensor:
     """The filter ``conj(H)`` ``(B, C, G, G')``; with a ``mask``, projected onto filters whose spatial support
     lies within it (one projection of CSR-DCF's constraint: the filter stops learning the background
     around the target, which is what makes it drift when that background moves).
 
-    With ``iterations > 0`` the constrained problem is solved by ADMM instead of one projection (CSR-DCF,
-    BACF): the filter is the best one within the mask, not the best unconstrained one cut to the mask.
-    ``mu`` is the first penalty relative to each track's mean ``denominator``; it grows by ``growth``."""
-    spectrum = numerator / (denominator + lam) if denominator.shape[1] == 1 else exact_filter(
-        numerator, denominator, lam
-    )
+    ``denominator`` is either the shared ``sum |X|^2`` ``(B, 1, G, G')`` of `filter_terms` or a channel
+    covariance ``(B, G, G', C, C)`` of `channel_covariance`, which `exact_filter` solves."""
+    if denominator.dim() == 5:
+        spectrum = exact_filter(numerator, denominator, lam)
+    else:
+        spectrum = numerator / (denominator + lam)
     if mask is None:
         return spectrum
     grid = mask.shape[-1]
-    constrained = torch.fft.rfft2(torch.fft.irfft2(spectrum, s=(grid, grid)) * mask)
-    if iterations <= 0:
-        return constrained
-    penalty = mu * denominator.mean(dim=(1, 2, 3), keepdim=True)
-    multiplier = torch.zeros_like(constrained)
-    for _ in range(iterations):
-        free = (numerator - multiplier + penalty * constrained) / (denominator + penalty)
-        joint = (penalty * free + multiplier) / (lam + penalty)
-        constrained = torch.fft.rfft2(torch.fft.irfft2(joint, s=(grid, grid)) * mask)
-        multiplier = multiplier + penalty * (free - constrained)
-        penalty = penalty * growth
-    return constrained
+    spatial = torch.fft.irfft2(spectrum, s=(grid, grid)) * mask
+    return torch.fft.rfft2(spatial)
 
 
 def correlate(filter_spectrum: torch.Tensor, spectra: torch.Tensor, grid: int) -> torch.Tensor:

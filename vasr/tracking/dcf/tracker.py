@@ -31,7 +31,6 @@ from vasr.tracking.dcf.crops import as_rgb, crop_windows
 from vasr.tracking.dcf.deep import LITE0_STRIDE_8, LITE0_STRIDE_16, DeepResponse
 from vasr.tracking.dcf.features import FeatureExtractor, group_energy
 from vasr.tracking.dcf.scale import estimate_factors, size_variants
-from vasr.tracking.dcf.scale_filter import ScaleFilter
 
 MIN_SIZE = 2.0  # px: a box never shrinks below this, so it always has an area and a usable window
 
@@ -45,7 +44,6 @@ class DCFConfig:
     search_area: float = 3.0  # search window side / sqrt(target area); 4 and 5 measured worse
     window_aspect: float = 0.5  # 0: square window, 1: window with the target's aspect
     hog: bool = True
-    hog_signed: bool = False  # add 18 contrast-sensitive orientation bins (fHOG) to the 9 unsigned ones
     colour: bool = True
     colour_weight: float = 0.5
     deep_response: float = 0.0  # >0: weight of the deep layers' own filters in the response (0: off)
@@ -53,21 +51,15 @@ class DCFConfig:
     deep_depths: tuple[int, ...] = (LITE0_STRIDE_8, LITE0_STRIDE_16)
     sigma: float = 0.1  # label width / sqrt(target area in cells)
     lam: float = 1e-2  # ridge penalty
-    exact_solve: bool = False  # the online filter solves the channels jointly over its history (MCCF)
+    # The online filter solves for all channels jointly over its history (MCCF: a channel covariance per
+    # frequency) instead of sharing one denominator across them (DSST/MOSSE's approximation).
+    exact_solve: bool = False
     learning_rate: float = 0.02
     scale_step: float = 1.03  # 1: no scale estimation
     aspect_step: float = 1.03  # 1: no aspect search (then 3 windows per step instead of 5)
     scale_penalty: float = 0.98  # off-centre sizes must beat the current one by 2%
     scale_damping: float = 1.0  # share of the measured log-size change applied per frame
-    # DSST-like scale filter (`ScaleFilter`, off at 0): this many sizes, scale_filter_step apart, each sampled
-    # on the target alone; it then sets the size's scale and the windows above only the aspect.
-    scale_filter: int = 0
-    scale_filter_step: float = 1.02
-    scale_filter_rate: float = 0.025
-    scale_filter_padding: float = 1.0
     support: float = 1.5  # >0: filter support limited to this many target sizes (CSR-DCF-like); 0: none
-    support_iterations: int = 0  # ADMM iterations of that constraint (0: one projection)
-    support_mu: float = 1.0  # ADMM's first penalty, relative to the mean sample energy
     train_on_search: bool = True  # learn from the re-centred search sample (no second feature pass)
     update_threshold: float = 0.0  # skip the model update when the peak falls below this
     confidence: str = "peak"  # "peak" height or "psr" (peak-to-sidelobe ratio)
@@ -75,7 +67,6 @@ class DCFConfig:
     end_weight: float = 0.0  # share of the end keyframe's filter in the response on arrival
     end_power: float = 1.0  # that share grows as (steps done / steps to the end) ** end_power
     size_prior: float = 0.0  # per-frame pull of the log size towards the start-to-end interpolation
-    end_joint: float = 0.0  # share of the start keyframe's sample in the end filter (0: the end box alone)
     # Re-detection (off at 0): a peak below redetect_below searches a window redetect_area times wider and
     # moves there when that peak is redetect_margin times higher.
     redetect_below: float = 0.0
@@ -131,7 +122,7 @@ class DCFTracker:
         self.response_size = self.settings.response_size
         self.grid = self.settings.template // self.settings.cell
         s = self.settings
-        self._features = FeatureExtractor(s.cell, s.hog, s.colour, s.hog_signed)
+        self._features = FeatureExtractor(s.cell, s.hog, s.colour)
         groups = ((s.hog, 1.0), (s.colour, s.colour_weight))
         self._weights = [weight for on, weight in groups if on]
         self._window = filters.cosine_window(self.grid, self.device)
@@ -139,11 +130,6 @@ class DCFTracker:
             DeepResponse(tuple(s.deep_depths), s.template, self.device) if s.deep_response > 0 else None
         )
         self._variants = size_variants(s.scale_step, s.aspect_step)
-        self._scale_filter = (
-            ScaleFilter(s.scale_filter, s.scale_filter_step, self.device, padding=s.scale_filter_padding, lam=s.lam)
-            if s.scale_filter
-            else None
-        )
         self._count = 0
         self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0
         self._ends: _EndFilter | None = None
@@ -224,15 +210,9 @@ class DCFTracker:
         return spectra.reshape(batch, count, *spectra.shape[1:])
 
     def _learn(self, spectrum: torch.Tensor, rate: torch.Tensor | None) -> None:
-        if self.settings.exact_solve:
-            covariance = filters.channel_covariance(spectrum)
-            if rate is None:
-                self._covariance = covariance
-            else:
-                r = rate.view(-1, 1, 1, 1, 1)
-                self._covariance = (1 - r) * self._covariance + r * covariance
         if rate is None:
-            self._numerator, self._denominator = filters.filter_terms(spectrum, self._label)
+            exact = self.settings.exact_solve
+            self._numerator, self._denominator = filters.filter_terms(spectrum, self._label, exact)
             return
         self._numerator, self._denominator = filters.updated_terms(
             self._numerator, self._denominator, spectrum, self._label, rate
@@ -241,10 +221,7 @@ class DCFTracker:
     def _filter(self, numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
         """The (support-constrained) filter of the terms, on the tracks' own mask."""
         mask = self._mask if self.settings.support > 0 else None
-        s = self.settings
-        return filters.constrained_filter(
-            numerator, denominator, s.lam, mask, s.support_iterations, s.support_mu
-        )
+        return filters.constrained_filter(numerator, denominator, self.settings.lam, mask)
 
     # --- the BatchTracker interface ---------------------------------------------------------------------
 
@@ -288,9 +265,6 @@ class DCFTracker:
         self._group_scale = None
         patches = self._patches(frames, centres, windows[:, None])
         self._learn(self._spectra(frames, centres, windows[:, None], patches)[:, 0], None)
-        self._start_terms = (self._numerator, self._denominator)
-        if self._scale_filter is not None:
-            self._scale_filter.initialize(frames, centres, sizes)
         if self._deep is not None:
             fraction = torch.as_tensor(sizes / windows, device=self.device)
             self._deep.initialize(patches, fraction, self.settings.sigma, self.settings.support)
@@ -309,13 +283,8 @@ class DCFTracker:
             end_boxes[:, :2] + end_boxes[:, 2:] / 2, np.maximum(end_boxes[:, 2:], MIN_SIZE)
         )
         spectrum = self._spectra(end_frames, centres, self._search_windows(sizes)[:, None])[:, 0]
-        numerator, denominator = filters.filter_terms(spectrum, self._label)
-        if self.settings.end_joint > 0:  # both human boxes in one fixed filter
-            j = self.settings.end_joint
-            numerator = (1 - j) * numerator + j * self._start_terms[0]
-            denominator = (1 - j) * denominator + j * self._start_terms[1]
         return _EndFilter(
-            self._filter(numerator, denominator),
+            self._filter(*filters.filter_terms(spectrum, self._label)),
             torch.as_tensor(np.maximum(ends.steps, 1), dtype=torch.float32, device=self.device),
             torch.as_tensor(known, device=self.device),
             start_sizes=self._sizes.copy(),
@@ -396,9 +365,7 @@ class DCFTracker:
         windows = self._search_windows(candidates)
         patches = self._patches(frames, self._centres, windows)
         spectra = self._spectra(frames, self._centres, windows, patches)  # (B, V, C, G, G')
-        filt = self._filter(
-            self._numerator, self._covariance if s.exact_solve else self._denominator
-        )
+        filt = self._filter(self._numerator, self._denominator)
         maps = filters.correlate(filt, spectra, self.grid)  # (B, V, G, G)
         if self._ends is not None:
             self._ends.advance()
@@ -428,11 +395,6 @@ class DCFTracker:
             if lost.size:
                 found = self._redetect(frames, filt, windows[:, 0], lost, value, moves)
         factors = np.stack((factor_w.double().cpu().numpy(), factor_h.double().cpu().numpy()), axis=1)
-        if self._scale_filter is not None:  # the scale from the scale filter, the aspect from the windows
-            moved, _ = self._clamp(self._centres + moves, self._sizes)
-            scale = self._scale_filter.estimate(frames, moved, self._sizes)
-            aspect = np.sqrt(factors[:, 0] / factors[:, 1])
-            factors = np.stack((scale * aspect, scale / aspect), axis=1)
         sizes = self._sizes * factors**s.scale_damping
         if self._ends is not None and s.size_prior > 0:
             sizes = self._ends.pull_size(sizes, s.size_prior)
@@ -448,9 +410,6 @@ class DCFTracker:
         rate = torch.where(found, torch.zeros_like(rate), rate)  # a jump's sample is not centred: skip it
         if deep_spectra is not None:
             self._deep.update(deep_spectra, shift, self.grid, rate)
-        if self._scale_filter is not None:
-            scale_rate = torch.where(rate > 0, torch.full_like(rate, s.scale_filter_rate), torch.zeros_like(rate))
-            self._scale_filter.update(frames, centres, sizes, scale_rate)
         if s.train_on_search:
             self._learn(filters.shift_spectrum(spectra[rows, best], shift), rate)
         elif bool((rate > 0).any()):
@@ -527,17 +486,23 @@ TWO_ENDED: dict[str, Any] = {
     "redetect_margin": 1.2,
     "path_search": True,
 }
-"""What ``dcf-accurate`` adds to ``dcf``, each value chosen on real fold 0 (`vasr.data.folds`) and checked on
-fold 1 and the embedded data (``make bench-tracker``)."""
+"""How ``dcf-accurate`` uses both ends of its snippet, each value chosen on real fold 0 (`vasr.data.folds`)
+and checked on fold 1 and the embedded data (``make bench-tracker``)."""
+
+EXACT_FILTER: dict[str, Any] = {"exact_solve": True, "lam": 1.0, "sigma": 0.125}
+"""How ``dcf-accurate`` learns its online filter: the exact multi-channel solution, with the ridge penalty
+and label width chosen for it on real fold 0 (the shared-denominator optimum, 0.01 and 0.1, is too weak a
+penalty and too narrow a label for it)."""
 
 
 class DCFAccurateTracker(DCFTracker):
     """``--tracker dcf-accurate``: `DCFTracker` that uses both ends of its snippet (the end keyframe's filter,
     the end box's size) and, when its peak says it lost the target, searches a wider window around itself
-    and around its point on the straight path between the two human boxes."""
+    and around its point on the straight path between the two human boxes; its online filter is the exact
+    multi-channel solution over its history (``exact_solve``)."""
 
     name = "dcf-accurate"
-    preset = TWO_ENDED
+    preset = {**TWO_ENDED, **EXACT_FILTER}
 
 
 class DCFDeepTracker(DCFTracker):
@@ -546,7 +511,7 @@ class DCFDeepTracker(DCFTracker):
     accurate and less than half as fast (README, "Trackers")."""
 
     name = "dcf-deep"
-    preset = {**TWO_ENDED, "deep_response": 0.4}
+    preset = {**TWO_ENDED, **EXACT_FILTER, "deep_response": 0.4}
 
 
 class DCFSingleTracker:

@@ -3,7 +3,9 @@
 For a sample ``X`` (channels ``c``) and a Gaussian label ``Y`` the filter that best maps ``X`` to ``Y`` under
 an L2 penalty ``lam`` is, per frequency, ``H_c = conj(Y) X_c / (sum_k |X_k|^2 + lam)`` (the DSST/KCF
 single-sample solution). Numerator and denominator are averaged over time with a learning rate, which is
-the cheap stand-in for solving over all past samples. All functions work on a leading batch dimension."""
+the cheap stand-in for solving over all past samples. Averaging the per-frequency channel covariance
+instead and solving it (`exact_filter`) is the exact solution over those samples, for ``C x C`` solves per
+frequency. All functions work on a leading batch dimension."""
 
 from __future__ import annotations
 

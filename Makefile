@@ -9,7 +9,7 @@ DATA_DIR ?= data/synth
 DATA ?= default
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench review-screenshot train shipped-weights train-tassess train-vgrefine annotate labour-curve ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench review-screenshot train shipped-weights train-tassess train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -128,6 +128,9 @@ ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers (ablati
 
 labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60 (DATA=...)
 	$(PY) ablations/labour_curve.py --config ablations/labour_curve.yaml $(DATA_ARGS) --out results/labour-curve$(SUFFIX)
+
+suggestion-ranking: $(STAMP)  ## the active loop per doubt source (vasr's, T-Assess's, disagreement, an oracle), 2 seeds (DATA=...)
+	$(PY) ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml $(DATA_ARGS) --out results/suggestion-ranking$(SUFFIX)
 
 ablations: ablation-select ablation-refine ablation-temporal labour-curve  ## every ablation (same DATA)
 

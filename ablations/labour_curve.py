@@ -60,6 +60,7 @@ from ablations.protocol import (
     add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
+    build_tracker,
     data_label,
     fold_sources,
     num_folds,
@@ -79,7 +80,6 @@ from vasr.selection.suggest import SuggestionRule
 from vasr.simulation import RoundResult, run_session
 from vasr.tables import csv_text, render_table
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import build_batch_tracker
 
 BASELINES = {"linear": "linear interpolation", "blend": "fwd/bwd blend"}
 VASR = "vasr"
@@ -107,6 +107,30 @@ COLUMNS = [
     "acc70",
     "frames",
 ]
+
+
+def add_active_arguments(parser: argparse.ArgumentParser) -> None:
+    """The active loop's flags (the simulated annotator of `vasr.simulation`) and the suggestion rule."""
+    active = parser.add_argument_group("the active loop (human in the loop, simulated annotator)")
+    active.add_argument(
+        "--active-start",
+        type=int,
+        default=90,
+        help="sparse start: a keyframe every N frames (0: no active loop)",
+    )
+    active.add_argument(
+        "--active-per-round", type=float, default=0.004, help="share of all held-out frames boxed per round"
+    )
+    active.add_argument(
+        "--active-budget", type=float, default=0.06, help="human share at which the loop stops"
+    )
+    active.add_argument("--min-doubt", type=float, default=SuggestionRule.min_doubt, help="suggestion rule")
+    active.add_argument(
+        "--disagreement-weight",
+        type=float,
+        default=SuggestionRule.disagreement_weight,
+        help="suggestion rule",
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -138,26 +162,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crop-size", type=int, default=64, help="VG-Refine search crop size")
     parser.add_argument("--refine-stride", type=int, default=5, help="frames between VG-Refine windows")
     add_adaptation_argument(parser)
-    active = parser.add_argument_group("the active loop (human in the loop, simulated annotator)")
-    active.add_argument(
-        "--active-start",
-        type=int,
-        default=90,
-        help="sparse start: a keyframe every N frames (0: no active loop)",
-    )
-    active.add_argument(
-        "--active-per-round", type=float, default=0.004, help="share of all held-out frames boxed per round"
-    )
-    active.add_argument(
-        "--active-budget", type=float, default=0.06, help="human share at which the loop stops"
-    )
-    active.add_argument("--min-doubt", type=float, default=SuggestionRule.min_doubt, help="suggestion rule")
-    active.add_argument(
-        "--disagreement-weight",
-        type=float,
-        default=SuggestionRule.disagreement_weight,
-        help="suggestion rule",
-    )
+    add_active_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("results/labour-curve"))
     args = parse_with_config(parser, argv)
     if any(k < 1 for k in args.intervals):
@@ -324,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     folds = num_folds(args)
     cache = TrackCache(args.cache)
-    tracker = build_batch_tracker(args.tracker)
+    tracker = build_tracker(args)
     buckets = {k: cache.bucket_for(tracker, k, True) for k in args.intervals}
     scores: dict[tuple[str, int, float | None], list[FrameScores]] = {}
     active_rounds: list[list[RoundResult]] = []  # per fold

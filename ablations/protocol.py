@@ -27,7 +27,8 @@ from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
-from vasr.tracking.registry import DEFAULT_TRACKER
+from vasr.tracking.base import BatchTracker
+from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker, parse_tracker_options
 from vasr.tracking.snippets import SequenceTracks
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
@@ -70,6 +71,14 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--folds", type=int, default=2, help="cross-validation folds of --root")
     parser.add_argument("--tracker", default=DEFAULT_TRACKER, help="tracker of the preliminary annotations")
+    parser.add_argument(
+        "--tracker-set",
+        dest="tracker_set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option of --tracker (repeatable; VALUE in YAML), e.g. --tracker-set exact_solve=false",
+    )
     parser.add_argument(
         "--cache", default="cache/tracks", help="tracking-result cache (shared with vasr track)"
     )
@@ -171,14 +180,27 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     return built.model, built.datamodule
 
 
-def data_options(args: argparse.Namespace, fold: int) -> dict[str, Any]:
+def tracker_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--tracker-set`` options of ``args`` (none: the preset as registered)."""
+    return parse_tracker_options(list(getattr(args, "tracker_set", None) or []))
+
+
+def build_tracker(args: argparse.Namespace) -> BatchTracker:
+    """``--tracker`` with its ``--tracker-set`` options: the tracker of every held-out annotation, and the
+    one the nets train on (:func:`data_options` passes the same options)."""
+    return build_batch_tracker(args.tracker, **tracker_options(args))
+
+
+def data_options(args: argparse.Namespace, fold: int, interval: int = TRAIN_INTERVAL) -> dict[str, Any]:
+    """The data module's settings for ``fold``: its data, the tracker and the keyframe interval tracked."""
     train, held_out = fold_sources(args, fold)
     return {
         "train": [dataclasses.asdict(s) for s in train],
         "val": [dataclasses.asdict(s) for s in held_out],
         "tracker": args.tracker,
+        "tracker_options": tracker_options(args),
         "cache_dir": str(args.cache),
-        "interval": TRAIN_INTERVAL,
+        "interval": interval,
         "seed": args.seed,
     }
 
@@ -190,10 +212,12 @@ def train_assessor(
     name: str | None = None,
     train_stride: int = 2,
     batch_size: int = 64,
+    interval: int = TRAIN_INTERVAL,
     **model_options: object,
 ) -> TAssessNet:
-    """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data at :data:`TRAIN_INTERVAL`."""
-    options = {**data_options(args, fold), "train_stride": train_stride, "batch_size": batch_size}
+    """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data, tracked with a keyframe every
+    ``interval`` frames (default: :data:`TRAIN_INTERVAL`, what every shipped and trained net uses)."""
+    options = {**data_options(args, fold, interval), "train_stride": train_stride, "batch_size": batch_size}
     model, data = configured(args.tassess_config, args.seed + fold, dict(model_options), options)
     held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
     return model.net

@@ -37,6 +37,7 @@ from ablations.protocol import (
     add_adaptation_argument,
     add_protocol_arguments,
     baseline_boxes,
+    build_tracker,
     data_label,
     fold_sources,
     num_folds,
@@ -51,7 +52,6 @@ from vasr.evaluation import score_sequence, summarize_scores
 from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import build_batch_tracker
 
 VARIANTS = ("none", "v", "vi", "vg")
 NAMES = {"none": "w/o-Refine", "v": "V-Refine", "vi": "VI-Refine", "vg": "VG-Refine"}
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     methods = (*VARIANTS, HALFWAY, OFFLINE) if args.adapt_steps > 0 else (*VARIANTS, HALFWAY)
     scores: dict[str, list] = {v: [] for v in (*BASELINES, *methods)}
     cache = TrackCache(args.cache)
-    tracker = build_batch_tracker(args.tracker)
+    tracker = build_tracker(args)
     bucket = cache.bucket_for(tracker, 30, True)
     seconds: dict[str, float] = {}
     for fold in range(folds):

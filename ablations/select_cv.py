@@ -28,6 +28,7 @@ import numpy as np
 from ablations.protocol import (
     add_protocol_arguments,
     baseline_boxes,
+    build_tracker,
     data_label,
     fold_sources,
     num_folds,
@@ -42,7 +43,6 @@ from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
 from vasr.selection.select import VARIANTS, Fusion
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import build_batch_tracker
 
 BASELINES = ("linear", "blend")
 FUSED = ("sel", "sel-fail")  # the variants also measured with fusion of agreeing directions
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     flagged_iou, accepted_iou = [], []
     cache = TrackCache(args.cache)
-    tracker = build_batch_tracker(args.tracker)
+    tracker = build_tracker(args)
     bucket = cache.bucket_for(tracker, 30, True)
     for fold in range(num_folds(args)):
         annotators = {

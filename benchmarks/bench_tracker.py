@@ -40,7 +40,6 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-import yaml
 from tqdm import tqdm
 
 from vasr.baselines.blend import blend_by_distance
@@ -51,8 +50,9 @@ from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
 from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
+from vasr.metrics.ranking import roc_auc
 from vasr.tables import render_table
-from vasr.tracking.registry import build_batch_tracker, tracker_config
+from vasr.tracking.registry import build_batch_tracker, parse_tracker_options, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
@@ -62,25 +62,6 @@ JSON_ONLY = ("config", "folds", "forward_miou_per_sequence", "miou_by_progress")
 ERROR_SPLIT = ("forward_true_size", "forward_true_centre")  # diagnostic: the forward track, one part exact
 PROGRESS_BINS = 5  # diagnostic: mIoU by position within the snippet, in fifths of its length
 FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
-
-
-def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve of ``scores`` ranking ``labels`` (Mann-Whitney U, ties count half).
-
-    NaN when either class is empty: an AUC is undefined without positives and negatives."""
-    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=bool)
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
-        return math.nan
-    order = np.argsort(scores, kind="mergesort")
-    sorted_scores = scores[order]
-    ranks = np.empty(len(scores), dtype=np.float64)
-    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-    ends = np.r_[starts[1:], len(scores)]
-    for start, end in zip(starts, ends, strict=True):
-        ranks[order[start:end]] = (start + end + 1) / 2.0  # average 1-based rank of a tie group
-    u = ranks[labels].sum() - positives * (positives + 1) / 2.0
-    return float(u / (positives * negatives))
 
 
 def _iou(boxes: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -331,17 +312,6 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """``["end_weight=0", "deep_depths=[5, 8]"]`` -> ``{"end_weight": 0, "deep_depths": [5, 8]}``."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise SystemExit(f"--set {pair!r}: expected KEY=VALUE")
-        options[key.strip()] = yaml.safe_load(value)
-    return options
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -382,7 +352,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     sequences = sequences[: args.limit] if args.limit is not None else sequences
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
     started = time.time()
-    options = parse_options(args.options)
+    try:
+        options = parse_tracker_options(args.options)
+    except VasrError as error:
+        raise SystemExit(f"--set: {error}") from None
     rows = [
         bench_tracker(name, sequences, args.interval, args.folds, options if name.startswith("dcf") else None)
         for name in names

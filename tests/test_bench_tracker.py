@@ -115,14 +115,6 @@ def test_absent_root_is_skipped(bench, tmp_path: Path, capsys: pytest.CaptureFix
     assert not (tmp_path / "x.json").exists()
 
 
-def test_roc_auc(bench) -> None:
-    assert bench.roc_auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1])) == 1.0
-    assert bench.roc_auc(np.array([0.9, 0.8, 0.2, 0.1]), np.array([0, 0, 1, 1])) == 0.0
-    assert bench.roc_auc(np.array([0.5, 0.5, 0.5]), np.array([0, 1, 1])) == 0.5  # ties count half
-    assert bench.roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == 0.75
-    assert math.isnan(bench.roc_auc(np.array([0.3, 0.4]), np.array([1, 1])))
-
-
 def test_ratios(bench) -> None:
     rows = [
         {"tracker": "dcf", "status": "ok", "forward_miou": 0.8, "forward_acc70": 0.9, "steps_per_s": 100.0},
@@ -146,7 +138,7 @@ def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
     assert kcf["status"] == "ok"  # OpenCV's trackers take no DCF option
     assert report["dcf_options"] == {"end_weight": 0, "deep_depths": [5, 8]}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
-        bench.parse_options(["end_weight"])
+        bench.main([*argv, "--set", "end_weight", "--json", str(out / "bad.json")])
 
 
 def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:

@@ -24,6 +24,7 @@ from vasr.metrics import (
     success_curve,
     summarize,
 )
+from vasr.metrics.ranking import roc_auc
 
 # Nine frames: keyframes at both ends, one failure frame, one frame whose target is absent.
 #            frame:   0     1     2     3     4     5     6     7     8
@@ -178,3 +179,11 @@ def test_ddp_ranks_with_different_frames_get_the_pooled_result(tmp_path):
             assert value == pytest.approx(expected[key]), (rank, key)
     # Rank 0's own frames alone give another mIoU, so equality above proves the states were synced.
     assert not np.isclose(expected["miou"], summarize(IOU[:3], EVAL[:3], KEY[:3], FAIL[:3])["miou"])
+
+
+def test_roc_auc() -> None:
+    assert roc_auc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1])) == 1.0
+    assert roc_auc(np.array([0.9, 0.8, 0.2, 0.1]), np.array([0, 0, 1, 1])) == 0.0
+    assert roc_auc(np.array([0.5, 0.5, 0.5]), np.array([0, 1, 1])) == 0.5  # ties count half
+    assert roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == 0.75
+    assert math.isnan(roc_auc(np.array([0.3, 0.4]), np.array([1, 1])))

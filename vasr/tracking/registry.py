@@ -49,6 +49,21 @@ def build_batch_tracker(name: str, **options: Any) -> BatchTracker:
     return SequentialBatch(lambda: cls(**options))
 
 
+def parse_tracker_options(pairs: list[str]) -> dict[str, Any]:
+    """``["KEY=VALUE", ...]`` from a command line as tracker constructor options (each VALUE read as
+    YAML: ``0.3``, ``true``, ``[5, 8]``), so a benchmark or an ablation can run a preset with one setting
+    changed."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise VasrError(f"tracker option {pair!r}: expected KEY=VALUE")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
+
+
 def tracker_config(tracker: Any) -> dict[str, Any]:
     """Every setting that changes a tracker's results (its ``config`` dict), plus its name: the cache key."""
     inner = getattr(tracker, "factory", None)

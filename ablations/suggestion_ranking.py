@@ -1,0 +1,263 @@
+"""How well vasr ranks the frames worth a human box: the active loop with each source of doubt, an oracle
+among them.
+
+The labour curve's active loop (`vasr.simulation`: a sparse start, then rounds of suggestions answered by
+ground truth, counted strictly) is run once per *doubt source*, everything else equal:
+
+* ``vasr``: what ``vasr annotate`` ranks by (`vasr.selection.suggest`: T-Assess's score read as an expected
+  IoU, raised where the forward and backward tracks part);
+* ``assessor``: T-Assess's score alone;
+* ``disagreement``: the parting of the two tracks alone;
+* ``oracle``: the IoU the kept box really loses against the ground truth. No annotator has it; it is how far
+  a better ranking could take the same loop on the same tracker.
+
+Before the loop, each source's *ranking AUC* is printed: the ROC-AUC with which its doubt singles out the
+bad boxes (IoU <= 0.7) among the visible non-keyframes, at the loop's sparse start and at keyframes every 30
+frames (where T-Assess trains). The oracle's is 1 by construction.
+
+T-Assess is trained as the labour curve trains it (default data: fold 0, the loop on fold 1; with ``--root``:
+per fold, the loop on the other fold), once per ``--seeds`` value, so a difference between two curves can be
+set against what the training seed alone moves. ``--train-interval`` trains it on tracks with keyframes that
+far apart instead of 30.
+
+Writes rounds.csv (one row per seed, doubt source and round, pooled over the folds), ranking.csv and
+results.json under --out, and prints both tables.
+
+    make suggestion-ranking   (= python ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml)
+    python ablations/suggestion_ranking.py                                         (default data, seed 0)
+    python ablations/suggestion_ranking.py --seeds 0 1 --doubts vasr oracle
+    python ablations/suggestion_ranking.py --dataset otb --root ../shared/data/real --doubts vasr oracle
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ablations.labour_curve import active_rows, add_active_arguments
+from ablations.protocol import (
+    TRAIN_INTERVAL,
+    add_protocol_arguments,
+    build_tracker,
+    data_label,
+    fold_sources,
+    num_folds,
+    parse_with_config,
+    run_settings,
+    start_run,
+    train_assessor,
+)
+from vasr.annotations.dense import DenseAnnotation
+from vasr.atomic import atomic_write_text
+from vasr.data.sequence import Sequence
+from vasr.geometry.boxes import box_iou
+from vasr.metrics.ranking import roc_auc
+from vasr.pipeline import Annotator
+from vasr.selection.select import Fusion
+from vasr.selection.suggest import SuggestionRule, frame_doubt
+from vasr.simulation import RoundResult, run_session
+from vasr.tables import csv_text, render_table
+from vasr.tracking.cache import TrackCache
+from vasr.tracking.snippets import SequenceTracks
+
+BAD_IOU = 0.7  # a box at or below this IoU is one the ranking should single out (Acc@0.7's line)
+ROUND_COLUMNS = ["seed", "doubt", "round", "human_share", "miou", "acc70", "frames"]
+RANKING_COLUMNS = ["seed", "doubt", "interval", "auc", "bad_share", "frames"]
+
+
+def true_loss(annotation: DenseAnnotation, sequence: Sequence) -> np.ndarray:
+    """``(N,)`` the IoU each box loses against the ground truth: 1 where there is no box, 0 where the target
+    is absent and at keyframes."""
+    iou = np.nan_to_num(box_iou(annotation.boxes, sequence.boxes).numpy(), nan=0.0)
+    loss = np.where(np.asarray(sequence.visible, dtype=bool), 1.0 - iou, 0.0)
+    return np.where(annotation.keyframe_mask, 0.0, loss)
+
+
+def _rule_doubt(
+    quality: np.ndarray, annotation: DenseAnnotation, tracks: SequenceTracks, disagreement_weight: float
+) -> np.ndarray:
+    return frame_doubt(
+        quality,
+        tracks.forward.boxes,
+        tracks.backward.boxes,
+        tracks.forward.valid,
+        tracks.backward.valid,
+        annotation.keyframe_mask,
+        disagreement_weight,
+    )
+
+
+def _assessor_only(probe: Annotator, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
+    return _rule_doubt(annotation.quality, annotation, tracks, disagreement_weight=0.0)
+
+
+def _disagreement_only(probe: Annotator, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
+    certain = np.full(len(annotation.quality), np.inf)  # a score that reads as IoU 1: no doubt of its own
+    return _rule_doubt(certain, annotation, tracks, probe.suggestion_rule.disagreement_weight)
+
+
+DOUBTS: dict[str, Callable[[Any, DenseAnnotation, SequenceTracks], np.ndarray]] = {
+    "vasr": lambda probe, annotation, tracks: Annotator.doubt(probe, annotation, tracks),
+    "assessor": _assessor_only,
+    "disagreement": _disagreement_only,
+    "oracle": lambda probe, annotation, tracks: true_loss(annotation, probe.truth[annotation.name]),
+}
+
+
+@dataclass
+class DoubtProbe(Annotator):
+    """vasr's Annotator, whose suggestions rank frames by the doubt source ``source`` (``DOUBTS``);
+    ``truth`` holds the sequences the oracle reads."""
+
+    source: str = "vasr"
+    truth: Mapping[str, Sequence] = field(default_factory=dict)
+
+    def doubt(self, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
+        return DOUBTS[self.source](self, annotation, tracks)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_protocol_arguments(parser)
+    add_active_arguments(parser)
+    parser.add_argument(
+        "--doubts", nargs="+", choices=sorted(DOUBTS), default=list(DOUBTS), help="doubt sources to compare"
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="T-Assess training seeds")
+    parser.add_argument("--epochs", type=int, default=6, help="T-Assess training epochs")
+    parser.add_argument("--train-stride", type=int, default=2, help="frames between training windows")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--train-interval",
+        type=int,
+        default=TRAIN_INTERVAL,
+        help="keyframe interval of the tracks T-Assess trains on (default: %(default)s, as everywhere else)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("results/suggestion-ranking"))
+    args = parse_with_config(parser, argv)
+    if args.active_start < 1:
+        parser.error("--active-start must be at least 1: the loop is what this driver measures")
+    return args
+
+
+def ranking_aucs(
+    probes: Mapping[str, DoubtProbe], cache: TrackCache, sequences: list[Sequence], interval: int
+) -> dict[str, tuple[float, float, int]]:
+    """Per doubt source: (ROC-AUC of its doubt for the bad boxes, the share of bad boxes, frames scored),
+    over the visible non-keyframes of ``sequences`` annotated at keyframes every ``interval`` frames."""
+    any_probe = next(iter(probes.values()))
+    tracker = any_probe.tracker
+    bucket = cache.bucket_for(tracker, interval, True)
+    doubts: dict[str, list[np.ndarray]] = {name: [] for name in probes}
+    bad: list[np.ndarray] = []
+    for sequence in sequences:
+        tracks, _ = cache.get_or_track(sequence, tracker, interval=interval, include_last=True, bucket=bucket)
+        annotation = any_probe.annotate(sequence, tracks)
+        scored = np.asarray(sequence.visible, dtype=bool) & ~annotation.keyframe_mask
+        bad.append(true_loss(annotation, sequence)[scored] >= 1.0 - BAD_IOU)
+        for name, probe in probes.items():
+            doubts[name].append(probe.doubt(annotation, tracks)[scored])
+    labels = np.concatenate(bad)
+    return {
+        name: (roc_auc(np.concatenate(values), labels), float(labels.mean()), len(labels))
+        for name, values in doubts.items()
+    }
+
+
+def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ranking rows and the round rows of every seed and doubt source."""
+    tracker = build_tracker(args)
+    cache = TrackCache(args.cache)
+    rule = SuggestionRule(args.min_doubt, args.disagreement_weight)
+    round_rows: list[dict[str, Any]] = []
+    ranking_rows: list[dict[str, Any]] = []
+    for seed in args.seeds:
+        held_out: list[list[Sequence]] = []
+        rounds: dict[str, list[list[RoundResult]]] = {name: [] for name in args.doubts}
+        pooled: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
+        for fold in range(num_folds(args)):
+            seeded = argparse.Namespace(**{**vars(args), "seed": seed})
+            assessor = train_assessor(
+                seeded,
+                fold,
+                args.epochs,
+                f"seed{seed}-fold{fold}",
+                train_stride=args.train_stride,
+                batch_size=args.batch_size,
+                interval=args.train_interval,
+            )
+            sequences = fold_sources(args, fold)[1][0].load()
+            held_out.append(sequences)
+            truth = {s.name: s for s in sequences}
+            probes = {
+                name: DoubtProbe(
+                    tracker,
+                    assessor,
+                    suggest=0,
+                    suggestion_rule=rule,
+                    variant="sel",
+                    fusion=Fusion(),
+                    source=name,
+                    truth=truth,
+                )  # fmt: skip
+                for name in args.doubts
+            }
+            for interval in sorted({args.active_start, TRAIN_INTERVAL}):
+                for name, value in ranking_aucs(probes, cache, sequences, interval).items():
+                    pooled.setdefault((name, interval), []).append(value)
+            per_round = max(1, round(args.active_per_round * sum(len(s) for s in sequences)))
+            for name, probe in probes.items():
+                rounds[name].append(
+                    run_session(probe, sequences, args.active_start, per_round, args.active_budget)
+                )
+        for (name, interval), values in pooled.items():
+            frames = sum(n for _, _, n in values)
+            ranking_rows.append({
+                "seed": seed,
+                "doubt": name,
+                "interval": interval,
+                "auc": sum(auc * n for auc, _, n in values) / frames,  # frame-weighted over the folds
+                "bad_share": sum(share * n for _, share, n in values) / frames,
+                "frames": frames,
+            })  # fmt: skip
+        for name in args.doubts:
+            for row in active_rows(args, held_out, rounds[name]):
+                round_rows.append({"seed": seed, "doubt": name, **row})
+    return ranking_rows, round_rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not start_run(args):
+        return 0
+    ranking_rows, round_rows = run(args)
+    title = f"Suggestion ranking, {args.tracker}, {data_label(args)}, start every {args.active_start}"
+    print(title)
+    print(render_table(
+        [{**r, "auc": f"{r['auc']:.3f}", "bad_share": f"{100 * r['bad_share']:.1f}%"} for r in ranking_rows],
+        RANKING_COLUMNS,
+    ))  # fmt: skip
+    shown = [
+        {**r, "human_share": f"{100 * r['human_share']:.2f}%", "miou": f"{r['miou']:.3f}",
+         "acc70": f"{100 * r['acc70']:.1f}%"}
+        for r in round_rows
+    ]  # fmt: skip
+    print(render_table(shown, ROUND_COLUMNS))
+    atomic_write_text(args.out / "ranking.csv", csv_text(ranking_rows, RANKING_COLUMNS))
+    atomic_write_text(args.out / "rounds.csv", csv_text(round_rows, ROUND_COLUMNS))
+    report = {"title": title, "ranking": ranking_rows, "rounds": round_rows, **run_settings(args)}
+    atomic_write_text(args.out / "results.json", json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

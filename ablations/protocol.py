@@ -182,7 +182,7 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
 
 def tracker_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--tracker-set`` options of ``args`` (none: the preset as registered)."""
-    return parse_tracker_options(list(getattr(args, "tracker_set", None) or []))
+    return parse_tracker_options(args.tracker_set)
 
 
 def build_tracker(args: argparse.Namespace) -> BatchTracker:

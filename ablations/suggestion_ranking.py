@@ -23,7 +23,7 @@ far apart instead of 30.
 Writes rounds.csv (one row per seed, doubt source and round, pooled over the folds), ranking.csv and
 results.json under --out, and prints both tables.
 
-    make suggestion-ranking   (= python ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml)
+    make suggestion-ranking          (its YAML: ablations/suggestion_ranking.yaml, seeds 0 and 1)
     python ablations/suggestion_ranking.py                                         (default data, seed 0)
     python ablations/suggestion_ranking.py --seeds 0 1 --doubts vasr oracle
     python ablations/suggestion_ranking.py --dataset otb --root ../shared/data/real --doubts vasr oracle
@@ -184,8 +184,8 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
         held_out: list[list[Sequence]] = []
         rounds: dict[str, list[list[RoundResult]]] = {name: [] for name in args.doubts}
         pooled: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
+        seeded = argparse.Namespace(**{**vars(args), "seed": seed})
         for fold in range(num_folds(args)):
-            seeded = argparse.Namespace(**{**vars(args), "seed": seed})
             assessor = train_assessor(
                 seeded,
                 fold,
@@ -208,7 +208,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
                     fusion=Fusion(),
                     source=name,
                     truth=truth,
-                )  # fmt: skip
+                )
                 for name in args.doubts
             }
             for interval in sorted({args.active_start, TRAIN_INTERVAL}):

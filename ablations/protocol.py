@@ -212,12 +212,19 @@ def train_assessor(
     name: str | None = None,
     train_stride: int = 2,
     batch_size: int = 64,
-    interval: int = TRAIN_INTERVAL,
+    interval: int | list[int] = TRAIN_INTERVAL,
     **model_options: object,
 ) -> TAssessNet:
     """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data, tracked with a keyframe every
-    ``interval`` frames (default: :data:`TRAIN_INTERVAL`, what every shipped and trained net uses)."""
-    options = {**data_options(args, fold, interval), "train_stride": train_stride, "batch_size": batch_size}
+    ``interval`` frames (default: :data:`TRAIN_INTERVAL`, what every shipped and trained net uses); given
+    several intervals, on the tracks of each (``SnippetDataModule``'s ``train_intervals``)."""
+    intervals = [interval] if isinstance(interval, int) else [int(i) for i in interval]
+    options = {
+        **data_options(args, fold, intervals[0]),
+        "train_intervals": intervals,
+        "train_stride": train_stride,
+        "batch_size": batch_size,
+    }
     model, data = configured(args.tassess_config, args.seed + fold, dict(model_options), options)
     held_out_trainer(args, epochs, name or f"fold{fold}-tassess").fit(model, datamodule=data)
     return model.net

@@ -18,7 +18,7 @@ frames (where T-Assess trains). The oracle's is 1 by construction.
 T-Assess is trained as the labour curve trains it (default data: fold 0, the loop on fold 1; with ``--root``:
 per fold, the loop on the other fold), once per ``--seeds`` value, so a difference between two curves can be
 set against what the training seed alone moves. ``--train-interval`` trains it on tracks with keyframes that
-far apart instead of 30.
+far apart instead of 30; given several (``--train-interval 30 90``), on the tracks of each.
 
 Writes rounds.csv (one row per seed, doubt source and round, pooled over the folds), ranking.csv and
 results.json under --out, and prints both tables.
@@ -139,8 +139,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--train-interval",
         type=int,
-        default=TRAIN_INTERVAL,
-        help="keyframe interval of the tracks T-Assess trains on (default: %(default)s, as everywhere else)",
+        nargs="+",
+        default=[TRAIN_INTERVAL],
+        help="keyframe interval(s) of the tracks T-Assess trains on; several: the tracks of each (default: "
+        "%(default)s, as everywhere else)",
     )
     parser.add_argument("--out", type=Path, default=Path("results/suggestion-ranking"))
     args = parse_with_config(parser, argv)

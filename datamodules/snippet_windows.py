@@ -38,6 +38,9 @@ class SnippetDataModule(pl.LightningDataModule):
         tracker_options: keyword arguments of the tracker.
         cache_dir: tracking-result cache shared with ``vasr track``.
         interval: a keyframe every ``interval`` frames.
+        train_intervals: keyframe intervals whose tracks the training windows come from, a full set of
+            windows each (default: ``[interval]``). With a sparse spacing beside the usual one, T-Assess also
+            learns the longer tracks an active loop starts from. Validation stays at ``interval``.
         include_last: the last frame is a keyframe too.
         window: L, frames per window (20 in the paper).
         train_stride: frames between training windows (1: dense).
@@ -56,6 +59,7 @@ class SnippetDataModule(pl.LightningDataModule):
         tracker_options: dict[str, Any] | None = None,
         cache_dir: str = "cache/tracks",
         interval: int = 30,
+        train_intervals: list[int] | None = None,
         include_last: bool = True,
         window: int = 20,
         train_stride: int = 1,
@@ -72,6 +76,9 @@ class SnippetDataModule(pl.LightningDataModule):
         self.tracker_options = dict(tracker_options or {})
         self.cache = TrackCache(cache_dir)
         self.interval, self.include_last = interval, include_last
+        self.train_intervals = list(train_intervals) if train_intervals else [interval]
+        if any(i < 1 for i in self.train_intervals):
+            raise VasrError(f"train_intervals must be positive, got {self.train_intervals}")
         self.window, self.train_stride, self.val_stride = window, train_stride, val_stride
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.response_size = response_size
@@ -86,9 +93,11 @@ class SnippetDataModule(pl.LightningDataModule):
         return self._tracker
 
     def tracked(
-        self, sources: list[DataSource], progress: bool = False
+        self, sources: list[DataSource], progress: bool = False, interval: int | None = None
     ) -> list[tuple[Sequence, SequenceTracks]]:
-        """Every selected sequence with its tracks (from the cache; tracking, once, what is missing)."""
+        """Every selected sequence with its tracks at keyframes every ``interval`` frames (default: the
+        module's ``interval``) from the cache, tracking once what is missing."""
+        interval = self.interval if interval is None else interval
         loaded = [(source, s) for source in sources for s in source.load()]
         seen: dict[str, DataSource] = {}
         for source, sequence in loaded:
@@ -100,27 +109,29 @@ class SnippetDataModule(pl.LightningDataModule):
                 )
             seen[sequence.name] = source
         sequences = [s for _, s in loaded]
-        bucket = self.cache.bucket_for(self.tracker, self.interval, self.include_last)
+        bucket = self.cache.bucket_for(self.tracker, interval, self.include_last)
         pairs = []
         for sequence in tqdm(sequences, desc="tracking results", unit="seq", disable=not progress):
             tracks, _ = self.cache.get_or_track(
-                sequence, self.tracker, self.interval, self.include_last, bucket=bucket
+                sequence, self.tracker, interval, self.include_last, bucket=bucket
             )
             pairs.append((sequence, tracks))
         return pairs
 
-    def _material(self, sources: list[DataSource]) -> list[AssessmentSequence]:
+    def _material(self, sources: list[DataSource], interval: int | None = None) -> list[AssessmentSequence]:
         return [
             AssessmentSequence.from_tracks(sequence, tracks, self.response_size)
-            for sequence, tracks in self.tracked(sources)
+            for sequence, tracks in self.tracked(sources, interval=interval)
         ]
 
     def prepare_data(self) -> None:
         """Track (once, into the cache) every sequence that has no cached result yet."""
-        self.tracked(self.train_sources + self.val_sources, progress=True)
+        for interval in self.train_intervals:
+            self.tracked(self.train_sources, progress=True, interval=interval)
+        self.tracked(self.val_sources, progress=True)
 
     def setup(self, stage: str | None = None) -> None:
-        train = self._material(self.train_sources)
+        train = [m for interval in self.train_intervals for m in self._material(self.train_sources, interval)]
         val = self._material(self.val_sources)
         overlap = {s.name for s in train} & {s.name for s in val}
         if overlap:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
+import torch
 import yaml
 from training_helpers import clean_env, loss_before_and_after, validation_metrics
 
 from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
 from vasr.data.sources import DataSource
+from vasr.errors import VasrError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,6 +54,30 @@ def test_training_and_validation_data_never_share_a_sequence(tiny_root: Path, tm
     )
     with pytest.raises(ValueError, match="both training and validation"):
         data.setup("fit")
+
+
+def test_training_windows_come_from_the_tracks_of_every_train_interval(
+    tiny_root: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    one = _data(tiny_root, cache, interval=10)
+    one.setup("fit")
+    both = _data(tiny_root, cache, interval=10, train_intervals=[10, 25])
+    both.prepare_data()
+    both.setup("fit")
+    sparse = _data(tiny_root, cache, interval=25)
+    sparse.setup("fit")
+    assert len(both.train_set) == len(one.train_set) + len(sparse.train_set)
+    assert len(both.val_set) == len(one.val_set)  # validation stays at ``interval``
+    last, sparse_last = both.train_set.sequences[-1], sparse.train_set.sequences[-1]
+    # the second set really is the sparse tracking: its keyframes (left out of the loss) are 25 apart
+    assert torch.equal(last.forward.mask, sparse_last.forward.mask)
+    assert not torch.equal(last.forward.mask, one.train_set.sequences[-1].forward.mask)
+
+
+def test_a_train_interval_below_one_is_refused(tiny_root: Path, tmp_path: Path) -> None:
+    with pytest.raises(VasrError, match="train_intervals"):
+        _data(tiny_root, tmp_path / "cache", train_intervals=[30, 0])
 
 
 def _cli_config(root: Path, cache: Path, out: Path) -> Path:

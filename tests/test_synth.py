@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pytest
 from vasr.data.synth import CATEGORIES, GENERATOR_VERSION, SynthConfig, SynthRootError, generate_dataset
 from vasr.data.synth.render import render_frame
 from vasr.data.synth.scene import build_scene, draw_profile
+from vasr.data.synth.writer import write_sequence
 
 TINY = SynthConfig(categories=2, sequences_per_category=1, frames=40, width=96, height=72)
+NO_PID = 2**22 + 1  # above Linux's largest pid_max: no process has it
 
 
 def generate(root: Path, config: SynthConfig = TINY, **options) -> list[Path]:
@@ -137,12 +140,33 @@ def test_interrupted_generation_is_completed_identically(tiny: Path, tmp_path: P
     root = tmp_path / "data"
     shutil.copytree(tiny, root)
     shutil.rmtree(root / "astronaut" / "astronaut-1")  # never renamed into place
-    (root / ".partial" / "astronaut-1.999" / "img").mkdir(parents=True)  # a half-written one
+    (root / ".partial" / f"astronaut-1.{NO_PID}" / "img").mkdir(parents=True)  # a half-written one
     cat_mtime = (root / "cat" / "cat-1" / "groundtruth.txt").stat().st_mtime_ns
     generate(root)
     assert tree(root) == tree(tiny)
     assert not (root / ".partial").exists()
     assert (root / "cat" / "cat-1" / "groundtruth.txt").stat().st_mtime_ns == cat_mtime
+
+
+def test_a_generator_running_beside_another_on_the_same_root_leaves_its_work_alone(
+    tiny: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(tiny, root)
+    shutil.rmtree(root / "astronaut" / "astronaut-1")
+    running = root / ".partial" / f"cat-1.{os.getpid()}"  # a live process's sequence in progress
+    (running / "img").mkdir(parents=True)
+    generate(root)
+    assert running.is_dir(), "the other generator's half-written sequence is still there"
+    assert tree(root / "astronaut") == tree(tiny / "astronaut")
+
+
+def test_a_sequence_another_generator_finished_first_is_kept(tiny: Path, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(tiny, root)
+    finished = write_sequence(root, TINY, 0, 1)  # the rename meets the other's complete folder
+    assert finished == root / "cat" / "cat-1"
+    assert tree(root) == tree(tiny)
 
 
 def test_another_config_in_an_existing_root_is_refused_unless_overwrite(tiny: Path, tmp_path: Path) -> None:

@@ -9,10 +9,13 @@
 
 Each sequence is written into ``<root>/.partial`` and renamed into place when complete, so an interrupted
 run never leaves a sequence that looks finished; a rerun with the same config writes only what is missing,
-and a root made with another config is refused (``overwrite=True`` replaces it)."""
+and a root made with another config is refused (``overwrite=True`` replaces it). Two generators may fill one
+root at once (two experiments started together): each keeps to its own work directories, and a sequence the
+other finished first is taken as it is."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -101,8 +104,37 @@ def write_sequence(root: Path, config: SynthConfig, category_index: int, index: 
     (work / "out_of_view.txt").write_text(",".join(str(v) for v in out) + "\n")
     (work / "nlp.txt").write_text(scene.category.sentence + "\n")
     final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(work, final)
+    try:
+        os.replace(work, final)
+    except OSError:
+        if not (final / "groundtruth.txt").is_file():
+            raise
+        shutil.rmtree(work)  # another generator of this root finished it first: same config, same bytes
     return final
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def _clear_partials(root: Path) -> None:
+    """Remove what interrupted runs left in ``.partial`` (work directories ``<sequence>.<pid>`` of processes
+    that no longer run), never the work of another generator still writing into the same root."""
+    partial = root / PARTIAL_DIR
+    if not partial.is_dir():
+        return
+    for work in partial.iterdir():
+        pid = work.suffix[1:]
+        if not (pid.isdigit() and _is_running(int(pid))):
+            shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        partial.rmdir()  # only when empty
 
 
 def _stamp(config: SynthConfig) -> dict[str, Any]:
@@ -194,8 +226,7 @@ def generate_dataset(
     _prepare_root(root, config, overwrite)
     todo = [(c, i) for c, i, rel in listing if not (root / rel / "groundtruth.txt").is_file()]
     if todo:
-        if (root / PARTIAL_DIR).exists():
-            shutil.rmtree(root / PARTIAL_DIR)  # left by an interrupted run
+        _clear_partials(root)  # left by an interrupted run
         workers = min(workers or _default_workers(), len(todo))
         with tqdm(total=len(todo), unit="seq", desc=f"synth -> {root}", disable=not progress) as bar:
             if workers <= 1:
@@ -208,5 +239,5 @@ def generate_dataset(
                     for future in as_completed(futures):
                         future.result()
                         bar.update()
-        shutil.rmtree(root / PARTIAL_DIR, ignore_errors=True)
+        _clear_partials(root)
     return [root / rel for _, _, rel in listing]

@@ -8,9 +8,12 @@ counts IoU > t. The same figures per fold of the sequences (`vasr.data.folds`): 
 chosen on fold 0 of the real clips, so fold 1 is their held-out score. Speed is tracker steps per second
 inside the tracker calls (decoding excluded), as a total (all steps / all seconds) and as the median over
 sequences (how the peers report it). The confidence's ROC-AUC asks whether a tracker knows when it is right
-(IoU > 0.5), which is what T-Assess builds on. The ``best-of-two`` row is no method: it takes, per frame,
-the better of the forward and backward box by the ground truth, so it is the ceiling of any choice between
-the two directions (T-Assess's selection, a blend's weights) on these tracks. Two more diagnostic figures
+(IoU > 0.5), which is what T-Assess builds on; beside it, the share of frames (both directions) where the
+box has lost the target (IoU < 0.1) and the median confidence on good boxes (IoU > 0.7) and on lost ones: a
+tracker that is lost with a confidence near its good one is lost on something that looks like the target.
+The ``best-of-two`` row is no method: it takes, per frame, the better of the forward and backward box by the
+ground truth, so it is the ceiling of any choice between the two directions (T-Assess's selection, a
+blend's weights) on these tracks. Two more diagnostic figures
 say what the forward error is made of: the forward mIoU with the ground truth's size put at the track's
 centre (what a perfect size estimate would give) and with the track's size put at the ground truth's
 centre (what perfect localisation would give). A last table says where between the two human boxes the
@@ -61,6 +64,7 @@ RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
 JSON_ONLY = ("config", "folds", "forward_miou_per_sequence", "miou_by_progress")  # nested: JSON only
 ERROR_SPLIT = ("forward_true_size", "forward_true_centre")  # diagnostic: the forward track, one part exact
 PROGRESS_BINS = 5  # diagnostic: mIoU by position within the snippet, in fifths of its length
+LOST_IOU = 0.1  # diagnostic: a box this far off has lost the target
 FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
 
 
@@ -87,6 +91,19 @@ def miou_by_progress(iou: np.ndarray, progress: np.ndarray, bins: int = PROGRESS
     return [float(values[slot == k].mean()) if (slot == k).any() else math.nan for k in range(bins)]
 
 
+def lost_diagnostics(confidence: np.ndarray, iou: np.ndarray) -> dict[str, float]:
+    """The share of boxes that lost the target (IoU < :data:`LOST_IOU`; no box counts as lost) and the
+    median confidence on the good boxes (IoU > 0.7) and on the lost ones (NaN confidences left out; NaN
+    when there are none): whether the tracker still believes in what it follows once it is lost."""
+    lost, good = np.nan_to_num(iou) < LOST_IOU, iou > 0.7
+    known = np.isfinite(confidence)
+    row = {"lost_share": float(lost.mean()) if len(iou) else math.nan}
+    for name, frames in (("good", good), ("lost", lost)):
+        chosen = confidence[known & frames]
+        row[f"conf_median_{name}"] = float(np.median(chosen)) if chosen.size else math.nan
+    return row
+
+
 class TrackerScores:
     """Per-frame outcomes of one tracker, accumulated over sequences."""
 
@@ -97,7 +114,7 @@ class TrackerScores:
         self.is_keyframe: list[np.ndarray] = []
         self.progress: list[np.ndarray] = []  # per sequence: every frame's `snippet_progress`
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
-        self.hit: list[np.ndarray] = []  # IoU > 0.5 for the same frames
+        self.scored_iou: list[np.ndarray] = []  # the IoU of the same frames
         self.steps = 0
         self.seconds = 0.0
         self.rates: list[float] = []
@@ -116,7 +133,7 @@ class TrackerScores:
             self.iou[f"forward_{part}"].append(iou)
         for direction in ("forward", "backward"):
             self.confidence.append(getattr(tracks, direction).confidences[evaluated])
-            self.hit.append(self.iou[direction][-1][evaluated] > 0.5)
+            self.scored_iou.append(self.iou[direction][-1][evaluated])
         self.evaluated.append(evaluated)
         self.is_keyframe.append(is_keyframe)
         self.progress.append(snippet_progress(tracks.keyframes, len(sequence)))
@@ -126,7 +143,7 @@ class TrackerScores:
             self.rates.append(tracks.steps / tracks.seconds)
 
     def subset(self, names: list[str]) -> TrackerScores:
-        """The outcomes of the sequences in ``names`` only (confidence and hits come two per sequence)."""
+        """The outcomes of the sequences in ``names`` only (confidences and scored IoUs: two per sequence)."""
         keep = [i for i, name in enumerate(self.names) if name in set(names)]
         part = TrackerScores()
         part.names = [self.names[i] for i in keep]
@@ -135,7 +152,7 @@ class TrackerScores:
         part.is_keyframe = [self.is_keyframe[i] for i in keep]
         part.progress = [self.progress[i] for i in keep]
         part.confidence = [self.confidence[2 * i + j] for i in keep for j in (0, 1)]
-        part.hit = [self.hit[2 * i + j] for i in keep for j in (0, 1)]
+        part.scored_iou = [self.scored_iou[2 * i + j] for i in keep for j in (0, 1)]
         return part
 
     def summary(self) -> dict[str, Any]:
@@ -161,9 +178,10 @@ class TrackerScores:
         row["seconds"] = self.seconds
         row["steps_per_s"] = self.steps / self.seconds if self.seconds > 0 else math.nan
         row["median_steps_per_s"] = statistics.median(self.rates) if self.rates else math.nan
-        confidence, hit = np.concatenate(self.confidence), np.concatenate(self.hit)
+        confidence, iou = np.concatenate(self.confidence), np.concatenate(self.scored_iou)
         known = np.isfinite(confidence)
-        row["conf_auc"] = roc_auc(confidence[known], hit[known]) if known.any() else math.nan
+        row["conf_auc"] = roc_auc(confidence[known], iou[known] > 0.5) if known.any() else math.nan
+        row.update(lost_diagnostics(confidence, iou))
         return row
 
 
@@ -211,6 +229,8 @@ def _fmt(value: Any, kind: str = "f3") -> str:
         return f"{int(value):,}"
     if kind == "f1":
         return f"{value:.1f}"
+    if kind == "f2":
+        return f"{value:.2f}"
     return f"{value:.3f}"
 
 
@@ -244,10 +264,12 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
     ok = [row for row in rows if row["status"] == "ok"]
     lines += _markdown(
         ["tracker", "sequences", "steps", "seconds", "steps/s (total)", "steps/s (median)",
-         "confidence ROC-AUC"],
+         "confidence ROC-AUC", "lost (IoU < 0.1)", "median confidence: good / lost"],
         [
             [row["tracker"], str(row["sequences"]), _fmt(row["steps"], "int"), _fmt(row["seconds"], "f1"),
-             _fmt(row["steps_per_s"], "f1"), _fmt(row["median_steps_per_s"], "f1"), _fmt(row["conf_auc"])]
+             _fmt(row["steps_per_s"], "f1"), _fmt(row["median_steps_per_s"], "f1"), _fmt(row["conf_auc"]),
+             _fmt(row["lost_share"], "pct"),
+             f"{_fmt(row['conf_median_good'], 'f2')} / {_fmt(row['conf_median_lost'], 'f2')}"]
             for row in ok
         ],
     )  # fmt: skip

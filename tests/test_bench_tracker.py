@@ -62,6 +62,7 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     assert np.mean(by_progress[1:]) == pytest.approx(kcf["forward_miou"])  # equal frames per slice
     assert kcf["steps_per_s"] > 0 and kcf["median_steps_per_s"] > 0
     assert math.isnan(kcf["conf_auc"])  # KCF gives no confidence
+    assert kcf["lost_share"] == 0.0 and math.isnan(kcf["conf_median_good"])
     assert accurate["status"] == "ok" and accurate["forward_miou"] > 0.5
     assert 0.0 <= accurate["conf_auc"] <= 1.0 or math.isnan(accurate["conf_auc"])
     assert "folds" not in kcf  # one sequence cannot be split in two folds
@@ -92,6 +93,17 @@ def test_the_error_split_makes_one_part_of_each_box_exact(bench) -> None:
     np.testing.assert_allclose(split["true_centre"], [1.0, own[1]])  # the centre was all that was wrong
     np.testing.assert_allclose(split["true_size"], [own[0], 1.0])
     assert own[0] < 1.0 and own[1] < 1.0
+
+
+def test_lost_boxes_and_the_confidence_they_keep(bench) -> None:
+    confidence = np.array([0.9, 0.8, 0.3, 0.6, np.nan, 0.5])
+    iou = np.array([0.9, 0.8, 0.05, 0.0, 0.95, np.nan])  # the last frame has no box: lost
+    lost = bench.lost_diagnostics(confidence, iou)
+    assert lost["lost_share"] == pytest.approx(3 / 6)
+    assert lost["conf_median_good"] == pytest.approx(0.85)  # the good box without a confidence left out
+    assert lost["conf_median_lost"] == pytest.approx(0.5)  # median of 0.3, 0.6 and 0.5
+    nothing = bench.lost_diagnostics(np.full(2, np.nan), np.array([0.9, 0.0]))  # KCF: no confidence
+    assert nothing["lost_share"] == 0.5 and math.isnan(nothing["conf_median_lost"])
 
 
 def test_each_fold_is_scored_on_its_own_sequences(bench, tmp_path: Path) -> None:

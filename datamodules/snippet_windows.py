@@ -127,8 +127,11 @@ class SnippetDataModule(pl.LightningDataModule):
     def prepare_data(self) -> None:
         """Track (once, into the cache) every sequence that has no cached result yet."""
         for interval in self.train_intervals:
-            self.tracked(self.train_sources, progress=True, interval=interval)
-        self.tracked(self.val_sources, progress=True)
+            both = interval == self.interval  # one call: a sequence named in both is refused before tracking
+            sources = self.train_sources + self.val_sources if both else self.train_sources
+            self.tracked(sources, progress=True, interval=interval)
+        if self.interval not in self.train_intervals:
+            self.tracked(self.val_sources, progress=True)
 
     def setup(self, stage: str | None = None) -> None:
         train = [m for interval in self.train_intervals for m in self._material(self.train_sources, interval)]

@@ -61,4 +61,4 @@ def test_every_doubt_source_runs_the_same_loop_and_the_oracle_ranks_perfectly(
         shares = [float(r["human_share"]) for r in rows]
         assert shares == sorted(shares) and shares[-1] <= 0.12 + 1e-9 and len(rows) >= 2
     report = json.loads((out / "results.json").read_text())
-    assert report["settings"]["train_interval"] == "30"
+    assert report["settings"]["train_interval"] == "[30]"  # the spacings T-Assess trained on

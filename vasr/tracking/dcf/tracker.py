@@ -66,7 +66,6 @@ class DCFConfig:
     # Both ends of the snippet (`SnippetEnds`; each off at 0):
     end_weight: float = 0.0  # share of the end keyframe's filter in the response on arrival
     end_power: float = 1.0  # that share grows as (steps done / steps to the end) ** end_power
-    start_weight: float = 0.0  # share of a fixed start-box filter, shrinking as (1 - progress) ** end_power
     size_prior: float = 0.0  # per-frame pull of the log size towards the start-to-end interpolation
     # Re-detection (off at 0): a peak below redetect_below searches a window redetect_area times wider and
     # moves there when that peak is redetect_margin times higher.
@@ -132,7 +131,7 @@ class DCFTracker:
         )
         self._variants = size_variants(s.scale_step, s.aspect_step)
         self._count = 0
-        self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0 or s.start_weight > 0
+        self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0
         self._ends: _EndFilter | None = None
 
     @property
@@ -284,12 +283,6 @@ class DCFTracker:
             end_boxes[:, :2] + end_boxes[:, 2:] / 2, np.maximum(end_boxes[:, 2:], MIN_SIZE)
         )
         spectrum = self._spectra(end_frames, centres, self._search_windows(sizes)[:, None])[:, 0]
-        start = None
-        if self.settings.start_weight > 0:
-            start_frames = [as_rgb(f) for f in frames]
-            windows = self._search_windows(self._sizes)[:, None]
-            start_spectrum = self._spectra(start_frames, self._centres, windows)[:, 0]
-            start = self._filter(*filters.filter_terms(start_spectrum, self._label))
         return _EndFilter(
             self._filter(*filters.filter_terms(spectrum, self._label)),
             torch.as_tensor(np.maximum(ends.steps, 1), dtype=torch.float32, device=self.device),
@@ -300,8 +293,6 @@ class DCFTracker:
             end_centres=centres,
             weight=self.settings.end_weight,
             power=self.settings.end_power,
-            start_spectrum=start,
-            start_weight=self.settings.start_weight,
         )
 
     def _wide_peaks(
@@ -324,7 +315,7 @@ class DCFTracker:
         spectra = filters.sample_spectrum(features, filters.cosine_window(grid, self.device))
         wide_filter = filters.pad_filter(filt[index], self.grid, grid)
         maps = filters.correlate(wide_filter, spectra[:, None], grid)
-        if self._ends is not None and (s.end_weight > 0 or s.start_weight > 0):
+        if self._ends is not None and s.end_weight > 0:
             maps = self._ends.mix(maps, spectra[:, None], index)
         value, shift, _ = filters.subpixel_peak(maps[:, 0])
         return value, shift.double().cpu().numpy() * (s.cell / s.template) * windows[rows]
@@ -378,7 +369,7 @@ class DCFTracker:
         maps = filters.correlate(filt, spectra, self.grid)  # (B, V, G, G)
         if self._ends is not None:
             self._ends.advance()
-            if s.end_weight > 0 or s.start_weight > 0:
+            if s.end_weight > 0:
                 maps = self._ends.mix(maps, spectra)
         deep_spectra = None
         if self._deep is not None:  # the deep layers see the current size's window only
@@ -450,8 +441,6 @@ class _EndFilter:
     end_centres: np.ndarray  # (B, 2) box centres on the end keyframe (the start's where unknown)
     weight: float
     power: float
-    start_spectrum: torch.Tensor | None = None  # (B, C, G, G') fixed filter on the start box
-    start_weight: float = 0.0
     done: int = 0
 
     def path_centres(self) -> np.ndarray:
@@ -475,17 +464,10 @@ class _EndFilter:
         share = self.weight * self._progress()[rows] ** self.power
         share = torch.where(self.known[rows], share, torch.zeros_like(share)).view(-1, 1, 1, 1)
         grid, own = maps.shape[-1], self.spectrum.shape[-2]
-
-        def response(spectrum: torch.Tensor) -> torch.Tensor:
-            fixed = spectrum[rows] if grid == own else filters.pad_filter(spectrum[rows], own, grid)
-            return filters.correlate(fixed, spectra, grid)
-
-        mixed = (1 - share) * maps + share * response(self.spectrum)
-        if self.start_spectrum is None:
-            return mixed
-        start = self.start_weight * (1 - self._progress()[rows]) ** self.power
-        start = torch.where(self.known[rows], start, torch.zeros_like(start)).view(-1, 1, 1, 1)
-        return (1 - start) * mixed + start * response(self.start_spectrum)
+        end_filter = (
+            self.spectrum[rows] if grid == own else filters.pad_filter(self.spectrum[rows], own, grid)
+        )
+        return (1 - share) * maps + share * filters.correlate(end_filter, spectra, grid)
 
     def pull_size(self, sizes: np.ndarray, pull: float) -> np.ndarray:
         """Sizes ``(B, 2)`` moved by ``pull`` (in log space) towards the size interpolated geometrically from

@@ -18,7 +18,9 @@ say what the forward error is made of: the forward mIoU with the ground truth's 
 centre (what a perfect size estimate would give) and with the track's size put at the ground truth's
 centre (what perfect localisation would give). A last table says where between the two human boxes the
 error lies: each direction's mIoU over the frames in each fifth of their snippet's length (from the
-snippet's first keyframe to its last, so the backward track starts in the last fifth).
+snippet's first keyframe to its last, so the backward track starts in the last fifth), and one more the mIoU
+of both directions' boxes 1, 2, 3, 5, 10 and 15 frames after the human box their track started on (how
+close to the human's box a tracker stays once it runs on its own).
 
     python benchmarks/bench_tracker.py --root ../shared/data/real
     python benchmarks/bench_tracker.py --root ../shared/data/real --trackers kcf --limit 3
@@ -47,7 +49,7 @@ from tqdm import tqdm
 
 from vasr.baselines.blend import blend_by_distance
 from vasr.data.folds import category_fold
-from vasr.data.keyframes import keyframe_indices, snippet_progress
+from vasr.data.keyframes import enclosing_keyframes, keyframe_indices, snippet_progress
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 from vasr.errors import VasrError
@@ -61,9 +63,10 @@ from vasr.tracking.snippets import SequenceTracks, track_sequence
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
 METRICS = ("miou", "acc50", "acc70")
 RATIO_KEYS = ("forward_miou", "forward_acc70", "steps_per_s")
-JSON_ONLY = ("config", "folds", "forward_miou_per_sequence", "miou_by_progress")  # nested: JSON only
+JSON_ONLY = ("config", "folds", "forward_miou_per_sequence", "miou_by_progress", "miou_by_distance")  # nested
 ERROR_SPLIT = ("forward_true_size", "forward_true_centre")  # diagnostic: the forward track, one part exact
 PROGRESS_BINS = 5  # diagnostic: mIoU by position within the snippet, in fifths of its length
+DISTANCES = (1, 2, 3, 5, 10, 15)  # diagnostic: mIoU this many frames after the human box a track starts on
 LOST_IOU = 0.1  # diagnostic: a box this far off has lost the target
 FOLD_KEYS = ("forward_miou", "forward_acc70", "blend_miou", "blend_acc70", "conf_auc")
 
@@ -104,6 +107,28 @@ def lost_diagnostics(confidence: np.ndarray, iou: np.ndarray) -> dict[str, float
     return row
 
 
+def start_distance(keyframes: np.ndarray, num_frames: int) -> dict[str, np.ndarray]:
+    """Per frame, how many frames the forward and the backward track of its snippet have run since the
+    human box each started on (NaN on keyframes and outside the first and last keyframe)."""
+    before, after = enclosing_keyframes(keyframes, num_frames)
+    frames = np.arange(num_frames)
+    inside = (after > before) & (frames != before)
+    return {
+        "forward": np.where(inside, frames - before, np.nan),
+        "backward": np.where(inside, after - frames, np.nan),
+    }
+
+
+def miou_by_distance(iou: np.ndarray, distance: np.ndarray, at: tuple[int, ...] = DISTANCES) -> list[float]:
+    """Mean IoU of the boxes exactly ``d`` frames after their track's human box, for each ``d`` in ``at``
+    (NaN IoU left out; NaN where there is none): how fast a track parts from the human's box."""
+    known = np.isfinite(iou)
+    return [
+        float(iou[known & (distance == d)].mean()) if (known & (distance == d)).any() else math.nan
+        for d in at
+    ]
+
+
 class TrackerScores:
     """Per-frame outcomes of one tracker, accumulated over sequences."""
 
@@ -113,6 +138,7 @@ class TrackerScores:
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
         self.progress: list[np.ndarray] = []  # per sequence: every frame's `snippet_progress`
+        self.distance: list[np.ndarray] = []  # per sequence: `start_distance`, forward then backward frames
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
         self.scored_iou: list[np.ndarray] = []  # the IoU of the same frames
         self.steps = 0
@@ -137,6 +163,8 @@ class TrackerScores:
         self.evaluated.append(evaluated)
         self.is_keyframe.append(is_keyframe)
         self.progress.append(snippet_progress(tracks.keyframes, len(sequence)))
+        distance = start_distance(tracks.keyframes, len(sequence))
+        self.distance.append(np.concatenate((distance["forward"], distance["backward"])))
         self.steps += tracks.steps
         self.seconds += tracks.seconds
         if tracks.seconds > 0:
@@ -151,6 +179,7 @@ class TrackerScores:
         part.evaluated = [self.evaluated[i] for i in keep]
         part.is_keyframe = [self.is_keyframe[i] for i in keep]
         part.progress = [self.progress[i] for i in keep]
+        part.distance = [self.distance[i] for i in keep]
         part.confidence = [self.confidence[2 * i + j] for i in keep for j in (0, 1)]
         part.scored_iou = [self.scored_iou[2 * i + j] for i in keep for j in (0, 1)]
         return part
@@ -170,6 +199,13 @@ class TrackerScores:
         row["miou_by_progress"] = {
             d: miou_by_progress(np.concatenate(self.iou[d]), progress) for d in ("forward", "backward")
         }
+        both = np.concatenate(
+            [np.concatenate((f, b)) for f, b in zip(self.iou["forward"], self.iou["backward"], strict=True)]
+        )
+        twice = np.concatenate([np.concatenate((e, e)) for e in self.evaluated])
+        row["miou_by_distance"] = miou_by_distance(
+            np.where(twice, both, np.nan), np.concatenate(self.distance)
+        )
         row["forward_miou_per_sequence"] = {
             name: float(np.nanmean(iou[ev])) if ev.any() else math.nan
             for name, iou, ev in zip(self.names, self.iou["forward"], self.evaluated, strict=True)
@@ -289,6 +325,10 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
             for row in ok
             for d in ("forward", "backward")
         ],
+    )
+    lines += _markdown(
+        ["tracker", *(f"{d} frame{'s' if d > 1 else ''}" for d in DISTANCES)],
+        [[row["tracker"], *(_fmt(v) for v in row["miou_by_distance"])] for row in ok],
     )
     folds = [(row["tracker"], f, part) for row in ok for f, part in enumerate(row.get("folds", []))]
     if folds:

@@ -60,6 +60,8 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     by_progress = kcf["miou_by_progress"]["forward"]
     assert len(by_progress) == 5 and math.isnan(by_progress[0])
     assert np.mean(by_progress[1:]) == pytest.approx(kcf["forward_miou"])  # equal frames per slice
+    by_distance = kcf["miou_by_distance"]  # snippets of 5: 1 to 4 frames from either human box
+    assert all(0.0 <= v <= 1.0 for v in by_distance[:3]) and all(math.isnan(v) for v in by_distance[3:])
     assert kcf["steps_per_s"] > 0 and kcf["median_steps_per_s"] > 0
     assert math.isnan(kcf["conf_auc"])  # KCF gives no confidence
     assert kcf["lost_share"] == 0.0 and math.isnan(kcf["conf_median_good"])
@@ -78,6 +80,7 @@ def test_main_on_a_tiny_sequence(bench, tmp_path: Path, capsys: pytest.CaptureFi
     assert "| kcf | blend |" in table and "| kcf | best-of-two |" in table and "n/a" in table
     assert "with the true size" in table
     assert "| tracker | direction | 0-20% | 20-40% | 40-60% | 60-80% | 80-100% |" in table
+    assert "| tracker | 1 frame | 2 frames | 3 frames | 5 frames | 10 frames | 15 frames |" in table
 
 
 def test_the_error_split_makes_one_part_of_each_box_exact(bench) -> None:
@@ -93,6 +96,17 @@ def test_the_error_split_makes_one_part_of_each_box_exact(bench) -> None:
     np.testing.assert_allclose(split["true_centre"], [1.0, own[1]])  # the centre was all that was wrong
     np.testing.assert_allclose(split["true_size"], [own[0], 1.0])
     assert own[0] < 1.0 and own[1] < 1.0
+
+
+def test_the_distance_from_the_human_box_each_track_started_on(bench) -> None:
+    distance = bench.start_distance(np.array([0, 4, 6]), 8)
+    nan = np.nan
+    np.testing.assert_array_equal(distance["forward"], [nan, 1, 2, 3, nan, 1, nan, nan])  # the tail: NaN
+    np.testing.assert_array_equal(distance["backward"], [nan, 3, 2, 1, nan, 1, nan, nan])
+    iou = np.array([0.9, 0.7, 0.5, 0.8, np.nan])
+    steps = np.array([1.0, 1.0, 2.0, 3.0, 3.0])
+    assert bench.miou_by_distance(iou, steps, at=(1, 2, 3, 5))[:3] == pytest.approx([0.8, 0.5, 0.8])
+    assert math.isnan(bench.miou_by_distance(iou, steps, at=(5,))[0])  # no box that far
 
 
 def test_lost_boxes_and_the_confidence_they_keep(bench) -> None:

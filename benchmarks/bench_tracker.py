@@ -138,9 +138,9 @@ class TrackerScores:
         self.evaluated: list[np.ndarray] = []
         self.is_keyframe: list[np.ndarray] = []
         self.progress: list[np.ndarray] = []  # per sequence: every frame's `snippet_progress`
-        self.distance: list[np.ndarray] = []  # per sequence: `start_distance`, forward then backward frames
         self.confidence: list[np.ndarray] = []  # forward and backward, evaluated frames
         self.scored_iou: list[np.ndarray] = []  # the IoU of the same frames
+        self.scored_distance: list[np.ndarray] = []  # their `start_distance`
         self.steps = 0
         self.seconds = 0.0
         self.rates: list[float] = []
@@ -157,21 +157,21 @@ class TrackerScores:
         self.iou["best-of-two"].append(np.fmax(self.iou["forward"][-1], self.iou["backward"][-1]))
         for part, iou in error_split(tracks.forward.boxes, sequence.boxes).items():
             self.iou[f"forward_{part}"].append(iou)
+        distance = start_distance(tracks.keyframes, len(sequence))
         for direction in ("forward", "backward"):
             self.confidence.append(getattr(tracks, direction).confidences[evaluated])
             self.scored_iou.append(self.iou[direction][-1][evaluated])
+            self.scored_distance.append(distance[direction][evaluated])
         self.evaluated.append(evaluated)
         self.is_keyframe.append(is_keyframe)
         self.progress.append(snippet_progress(tracks.keyframes, len(sequence)))
-        distance = start_distance(tracks.keyframes, len(sequence))
-        self.distance.append(np.concatenate((distance["forward"], distance["backward"])))
         self.steps += tracks.steps
         self.seconds += tracks.seconds
         if tracks.seconds > 0:
             self.rates.append(tracks.steps / tracks.seconds)
 
     def subset(self, names: list[str]) -> TrackerScores:
-        """The outcomes of the sequences in ``names`` only (confidences and scored IoUs: two per sequence)."""
+        """The outcomes of the sequences in ``names`` only (the scored frames' lists: two per sequence)."""
         keep = [i for i, name in enumerate(self.names) if name in set(names)]
         part = TrackerScores()
         part.names = [self.names[i] for i in keep]
@@ -179,9 +179,9 @@ class TrackerScores:
         part.evaluated = [self.evaluated[i] for i in keep]
         part.is_keyframe = [self.is_keyframe[i] for i in keep]
         part.progress = [self.progress[i] for i in keep]
-        part.distance = [self.distance[i] for i in keep]
         part.confidence = [self.confidence[2 * i + j] for i in keep for j in (0, 1)]
         part.scored_iou = [self.scored_iou[2 * i + j] for i in keep for j in (0, 1)]
+        part.scored_distance = [self.scored_distance[2 * i + j] for i in keep for j in (0, 1)]
         return part
 
     def summary(self) -> dict[str, Any]:
@@ -199,13 +199,6 @@ class TrackerScores:
         row["miou_by_progress"] = {
             d: miou_by_progress(np.concatenate(self.iou[d]), progress) for d in ("forward", "backward")
         }
-        both = np.concatenate(
-            [np.concatenate((f, b)) for f, b in zip(self.iou["forward"], self.iou["backward"], strict=True)]
-        )
-        twice = np.concatenate([np.concatenate((e, e)) for e in self.evaluated])
-        row["miou_by_distance"] = miou_by_distance(
-            np.where(twice, both, np.nan), np.concatenate(self.distance)
-        )
         row["forward_miou_per_sequence"] = {
             name: float(np.nanmean(iou[ev])) if ev.any() else math.nan
             for name, iou, ev in zip(self.names, self.iou["forward"], self.evaluated, strict=True)
@@ -218,6 +211,7 @@ class TrackerScores:
         known = np.isfinite(confidence)
         row["conf_auc"] = roc_auc(confidence[known], iou[known] > 0.5) if known.any() else math.nan
         row.update(lost_diagnostics(confidence, iou))
+        row["miou_by_distance"] = miou_by_distance(iou, np.concatenate(self.scored_distance))
         return row
 
 

@@ -1,11 +1,13 @@
-"""A correction round re-tracks only the snippets whose end keyframes changed; the rest is copied."""
+"""A correction round re-tracks only the snippets whose end keyframes changed (and, for a tracker with a
+keyframe memory, those that would learn from a changed keyframe); the rest is copied."""
 
 from __future__ import annotations
 
 import fake_trackers
 import numpy as np
-from fake_trackers import FakeBatchTracker, make_sequence
+from fake_trackers import FakeBatchTracker, frame_index, make_sequence
 
+from vasr.tracking.base import KeyframeMemory
 from vasr.tracking.snippets import track_sequence
 
 
@@ -66,3 +68,61 @@ def test_tracks_of_another_tracker_are_not_reused() -> None:
     first = track_sequence(sequence, FakeBatchTracker(offset=1.5), np.array([0, 30, 60]))
     second = track_sequence(sequence, FakeBatchTracker(offset=2.5), np.array([0, 30, 60]), previous=first)
     assert second.reused_steps == 0 and second.steps == first.steps
+
+
+class MemoryRecorder(FakeBatchTracker):
+    """The fake batch tracker with a keyframe memory of ``reach``: keeps, per track start, the keyframes
+    (frame indices read off the frames) and boxes it was given to learn from."""
+
+    def __init__(self, reach: int) -> None:
+        super().__init__()
+        self.memory_reach = reach
+        self.config = {**self.config, "memory_reach": reach}
+        self.seen: dict[tuple[int, int], tuple[int, ...]] = {}  # (start frame, batch row) -> keyframes
+
+    def initialize(self, frames, boxes, memory: KeyframeMemory | None = None) -> None:  # noqa: ANN001
+        super().initialize(frames, boxes)
+        for row, frame in enumerate(frames):
+            picked = () if memory is None else np.flatnonzero(memory.uses[row])
+            keys = tuple(frame_index(memory.frames[m]) for m in picked)
+            for m in picked:  # the box given is the human's box on that keyframe
+                assert np.array_equal(memory.boxes[m], fake_trackers.gt_box(frame_index(memory.frames[m])))
+            self.seen[(frame_index(frame), len(self.seen))] = keys
+
+
+def _memories(recorder: MemoryRecorder) -> set[tuple[int, tuple[int, ...]]]:
+    return {(start, keys) for (start, _), keys in recorder.seen.items()}
+
+
+def test_a_tracker_with_a_memory_learns_from_the_keyframes_around_its_snippet_but_its_start() -> None:
+    sequence = make_sequence("clip", 181, invisible=[150])
+    recorder = MemoryRecorder(reach=1)
+    track_sequence(sequence, recorder, np.array([0, 30, 60, 90, 120, 150, 180]))
+    seen = _memories(recorder)
+    assert (30, (0, 60, 90)) in seen  # forward (30, 60): its end 60, one keyframe before (0) and after (90)
+    assert (60, (0, 30, 90)) in seen  # backward (60, 30): the mirror image
+    assert (0, (30, 60)) in seen  # forward (0, 30): nothing before the first keyframe
+    assert (120, (60, 90)) in seen  # forward (120, 150): 150 is absent, 180 is beyond reach; 90 before it
+    assert not any(start in keys for start, keys in seen)
+
+
+def test_a_memory_of_reach_zero_is_never_given() -> None:
+    recorder = MemoryRecorder(reach=0)
+    track_sequence(make_sequence("clip", 61), recorder, np.array([0, 30, 60]))
+    assert all(keys == () for keys in recorder.seen.values())
+
+
+def test_a_new_keyframe_retracks_every_track_that_would_learn_from_it() -> None:
+    sequence = make_sequence("clip", 151)
+    keys = np.array([0, 30, 60, 90, 120, 150])
+    recorder = MemoryRecorder(reach=1)
+    first = track_sequence(sequence, recorder, keys)
+    recorder.seen.clear()
+    second = track_sequence(sequence, recorder, np.array([0, 30, 45, 60, 90, 120, 150]), previous=first)
+    # (30, 60) is split in two; 45 is now within one keyframe of (0, 30) and (60, 90), so those are tracked
+    # again with it in memory; (90, 120) and (120, 150) are not, and are copied
+    assert {start for start, _ in recorder.seen} == {0, 30, 45, 60, 90}
+    assert second.reused_steps == 2 * 2 * 29
+    fresh = track_sequence(sequence, MemoryRecorder(reach=1), np.array([0, 30, 45, 60, 90, 120, 150]))
+    for direction in ("forward", "backward"):
+        assert _same_rows(getattr(second, direction), getattr(fresh, direction), slice(None))

@@ -1,6 +1,7 @@
 """Specification of the tracker presets beyond plain ``dcf``: what each knows, how the snippet's far keyframe
 reaches it, and the parts that make ``dcf-accurate`` and ``dcf-deep`` (end filter, size prior, re-detection
-around the track and on the path between the human boxes, CNN-layer filters)."""
+around the track and on the path between the human boxes, the memory of the keyframes around the snippet,
+CNN-layer filters)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 from fake_trackers import FakeBatchTracker, frame_index, make_sequence
-from test_tracker_dcf import _path, _scene
+from test_tracker_dcf import _path, _scene, _texture
 
 from vasr.data.frames import ArrayFrames
 from vasr.data.sequence import Sequence
 from vasr.geometry.boxes import box_iou
 from vasr.tracking import build_batch_tracker, tracker_config
-from vasr.tracking.base import SnippetEnds
+from vasr.tracking.base import KeyframeMemory, SnippetEnds, TrackerInputError
 from vasr.tracking.dcf import DCFAccurateTracker, DCFTracker, filters
 from vasr.tracking.dcf.deep import DeepLayers, upsample_spectrum
 from vasr.tracking.snippets import track_sequence
@@ -179,3 +180,52 @@ def test_ends_for_another_batch_size_are_refused() -> None:
     with pytest.raises(ValueError, match="snippet ends for 1 tracks"):
         tracker.initialize([frames[0]], truth[:1], ends=ends)
     DCFTracker().initialize([frames[0]], truth[:1], ends=ends)  # one-ended: ends are ignored
+
+
+def _two_targets(n: int, a: tuple[int, int], b: tuple[int, int], side: int = 24) -> list[np.ndarray]:
+    """Frames with two differently textured targets standing still at ``a`` and ``b`` (top-left corners)
+    over a textured background; the last frame has only ``b``."""
+    rng = np.random.default_rng(5)
+    background = _texture(rng, 240, 320, blur=6.0)
+    looks = [_texture(rng, side, side, blur=1.5) for _ in range(2)]
+    frames = []
+    for i in range(n):
+        frame = background.copy()
+        for (x, y), look, shown in ((a, looks[0], i < n - 1), (b, looks[1], True)):
+            if shown:
+                frame[y : y + side, x : x + side] = look
+        frames.append(frame)
+    return frames
+
+
+def test_the_memory_filter_knows_the_target_by_its_look_on_the_other_keyframes() -> None:
+    # the start box is on one target, the end keyframe's on another 30 px away: a track steered by the
+    # memory filter alone (share 1) goes to the one the other keyframes show; without memory it stays
+    n, side = 11, 24
+    a, b = (100, 100), (130, 100)
+    boxes = np.array([[*a, side, side]] * (n - 1) + [[*b, side, side]], dtype=np.float64)
+    sequence = Sequence("two", ArrayFrames(_two_targets(n, a, b, side)), boxes, np.ones(n, dtype=bool))
+    keys = np.array([0, n - 1])
+    plain = track_sequence(sequence, build_batch_tracker("dcf"), keys).forward.boxes
+    remembered = track_sequence(
+        sequence, build_batch_tracker("dcf", memory_reach=1, memory_share=1.0), keys
+    ).forward.boxes
+    assert abs(plain[5, 0] - a[0]) < 3
+    assert abs(remembered[5, 0] - b[0]) < 3
+
+
+def test_dcf_accurate_remembers_the_keyframes_around_each_snippet() -> None:
+    tracker = build_batch_tracker("dcf-accurate")
+    assert tracker.memory_reach > 0 and tracker.settings.memory_share > 0
+    assert build_batch_tracker("dcf").memory_reach == 0
+    assert build_batch_tracker("dcf-accurate", memory_share=0).memory_reach == 0  # a share of 0 turns it off
+
+
+def test_a_memory_that_does_not_fit_its_batch_is_an_error() -> None:
+    frame = np.zeros((40, 40, 3), dtype=np.uint8)
+    with pytest.raises(TrackerInputError, match="2 boxes"):
+        KeyframeMemory([frame], np.zeros((2, 4)), np.ones((1, 1), dtype=bool))
+    tracker = build_batch_tracker("dcf", memory_reach=1)
+    memory = KeyframeMemory([frame], np.array([[10.0, 10, 8, 8]]), np.ones((3, 1), dtype=bool))
+    with pytest.raises(TrackerInputError, match="3 tracks"):
+        tracker.initialize([frame], np.array([[10.0, 10, 8, 8]]), memory=memory)

@@ -87,6 +87,27 @@ class SnippetEnds:
         return np.isfinite(self.boxes).all(axis=1)
 
 
+@dataclass(frozen=True)
+class KeyframeMemory:
+    """More of what the human drew: the sequence's keyframes near each track, beyond its own two.
+
+    Column ``m`` is one keyframe (its frame and human box); row ``i`` of ``uses`` says which of them track
+    ``i`` of a batch may learn the target's look from: the usable keyframes within the tracker's
+    ``memory_reach`` keyframes of its snippet, its own start excluded (`vasr.tracking.snippets`). A
+    `BatchTracker` with ``memory_reach > 0`` receives it as ``initialize(..., memory=...)``."""
+
+    frames: list[np.ndarray]
+    boxes: np.ndarray  # (M, 4) float64 human boxes
+    uses: np.ndarray  # (B, M) bool
+
+    def __post_init__(self) -> None:
+        count = len(self.frames)
+        if self.uses.ndim != 2 or self.uses.shape[1] != count or len(self.boxes) != count:
+            raise TrackerInputError(
+                f"keyframe memory of {count} frames and {len(self.boxes)} boxes, used as {self.uses.shape}"
+            )
+
+
 @runtime_checkable
 class Tracker(Protocol):
     """A single-target tracker: ``initialize`` once, then ``track`` every following frame."""

@@ -20,6 +20,9 @@ Reuse (a correction round): given the ``previous`` tracks of the same frames by 
 whose snippet is unchanged (same start and end frame, same human boxes on both ends) is copied instead of
 tracked again, so a new keyframe costs the two tracks of the snippet it splits (and the two of the snippet
 it replaces are gone). ``SequenceTracks.steps`` counts the steps actually run, ``reused_steps`` the copied.
+A tracker that learns from the keyframes around its snippet (``memory_reach``, `KeyframeMemory`) also needs
+those unchanged: a new keyframe then re-tracks every track within ``memory_reach`` keyframes of it, since
+the tracker would learn from it now.
 
 Batching: every forward and backward track of a sequence runs through one `BatchTracker` in lock-step. Tracks
 are grouped by length (adjacent keyframes give the same length except near the end), each group is one
@@ -40,7 +43,7 @@ from tqdm import tqdm
 from vasr.data.keyframes import snippets
 from vasr.data.sequence import Sequence
 from vasr.directions import BACKWARD, DIRECTIONS, FORWARD, STEP
-from vasr.tracking.base import BatchTracker, SnippetEnds, TrackerInputError, check_init_box
+from vasr.tracking.base import BatchTracker, KeyframeMemory, SnippetEnds, TrackerInputError, check_init_box
 from vasr.tracking.registry import tracker_config
 
 DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
@@ -154,6 +157,17 @@ def _plan(
     return [t for t in tracks if t.length > 0 and usable[t.start] and t.direction in directions]
 
 
+def memory_keyframes(keys: np.ndarray, usable: dict[int, bool], track: _Track, reach: int) -> tuple[int, ...]:
+    """The keyframes ``track`` may learn from besides its start (`KeyframeMemory`): the usable ones from
+    ``reach`` keyframes before its snippet to ``reach`` after it, its end among them; none at reach 0."""
+    if reach <= 0:
+        return ()
+    position = int(np.searchsorted(keys, track.start))
+    other = position + STEP[track.direction]  # the end's position (one past either end for tail and head)
+    low, high = max(min(position, other) - reach, 0), min(max(position, other) + reach, len(keys) - 1)
+    return tuple(int(k) for k in keys[low : high + 1] if k != track.start and usable[int(k)])
+
+
 class _FrameCache:
     """Decoded frames, each kept until its last planned use or until the byte budget evicts it (LRU)."""
 
@@ -195,24 +209,30 @@ def _end_box(boxes_at: dict[int, np.ndarray], frame: int) -> np.ndarray:
 
 
 def _reusable(
-    previous: SequenceTracks | None, sequence: Sequence, keys: np.ndarray, planned: list[_Track]
+    previous: SequenceTracks | None,
+    sequence: Sequence,
+    keys: np.ndarray,
+    planned: list[_Track],
+    reach: int = 0,
 ) -> set[_Track]:
-    """The ``planned`` tracks whose snippet ``previous`` tracked with the same human boxes at both ends."""
+    """The ``planned`` tracks whose snippet ``previous`` tracked with the same human boxes at both ends (and,
+    for a tracker with a keyframe memory of ``reach``, the same keyframes and boxes around it)."""
     if previous is None or len(previous) != len(sequence):
         return set()
     old_keys = np.asarray(previous.keyframes, dtype=np.int64)
     old_boxes = {int(k): previous.forward.boxes[k] for k in old_keys}
     new_boxes = {int(k): _start_box(sequence, int(k)) for k in keys}
-    old_tracks = set(
-        _plan(len(sequence), old_keys, {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()})
-    )
+    old_usable = {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()}
+    new_usable = {k: bool(np.isfinite(b).all()) for k, b in new_boxes.items()}
+    old_tracks = set(_plan(len(sequence), old_keys, old_usable))
     reusable = set()
     for track in planned:
         if track not in old_tracks:
             continue
-        same = all(
-            np.array_equal(_end_box(old_boxes, f), _end_box(new_boxes, f), equal_nan=True)
-            for f in (track.start, track.end)
+        old_seen = (track.start, track.end, *memory_keyframes(old_keys, old_usable, track, reach))
+        new_seen = (track.start, track.end, *memory_keyframes(keys, new_usable, track, reach))
+        same = old_seen == new_seen and all(
+            np.array_equal(_end_box(old_boxes, f), _end_box(new_boxes, f), equal_nan=True) for f in new_seen
         )
         if same:
             reusable.add(track)
@@ -237,6 +257,22 @@ def _snippet_ends(
         [sequence.boxes[t.end] if ok else np.full(4, np.nan) for t, ok in zip(group, has_end, strict=True)]
     )
     return SnippetEnds(end_frames, boxes.astype(np.float64), np.array([t.length + 1 for t in group]))
+
+
+def _keyframe_memory(
+    sequence: Sequence, group: list[_Track], frames: _FrameCache, memory: dict[_Track, tuple[int, ...]]
+) -> KeyframeMemory | None:
+    """The keyframes the tracks of ``group`` learn from besides their two ends, each frame read once; None
+    when no track has any."""
+    keys = sorted({k for t in group for k in memory.get(t, ())})
+    if not keys:
+        return None
+    column = {k: m for m, k in enumerate(keys)}
+    uses = np.zeros((len(group), len(keys)), dtype=bool)
+    for row, track in enumerate(group):
+        uses[row, [column[k] for k in memory[track]]] = True
+    boxes = np.stack([sequence.boxes[k] for k in keys]).astype(np.float64)
+    return KeyframeMemory(frames.get_many(keys), boxes, uses)
 
 
 def _start_box(sequence: Sequence, index: int) -> np.ndarray:
@@ -292,29 +328,34 @@ def track_sequence(
         or (size is not None and previous.forward.responses.shape[1:] != (size, size))
     ):
         previous = None
-    reuse = _reusable(previous, sequence, keys, tracks)
+    reach = int(getattr(tracker, "memory_reach", 0))
+    reuse = _reusable(previous, sequence, keys, tracks, reach)
     for track in reuse:
         _copy_track(track, previous, results)
     reused_steps = sum(t.length for t in reuse)
     tracks = [t for t in tracks if t not in reuse]
 
     two_ended = bool(getattr(tracker, "uses_snippet_ends", False))
+    usable = {int(k): _usable_start(sequence, int(k)) for k in keys}
+    memory = {t: memory_keyframes(keys, usable, t, reach) for t in tracks}
+    groups: dict[int, list[_Track]] = {}
+    for track in tracks:
+        groups.setdefault(track.length, []).append(track)
     uses: Counter[int] = Counter()
     for track in tracks:
         uses.update([track.start, *(track.frame_at(s) for s in range(track.length))])
         if two_ended and _has_end(sequence, track):
             uses[track.end] += 1
+    for group in groups.values():  # each group reads its memory's frames once
+        uses.update(sorted({k for t in group for k in memory[t]}))
     frames = _FrameCache(sequence, uses, frame_cache_bytes)
-    groups: dict[int, list[_Track]] = {}
-    for track in tracks:
-        groups.setdefault(track.length, []).append(track)
 
     total = sum(t.length for t in tracks)
     seconds = 0.0
     with tqdm(total=total, desc=sequence.name, unit="step", disable=not progress, leave=False) as bar:
         for length in sorted(groups, reverse=True):
             group = groups[length]
-            seconds += _run_group(sequence, tracker, group, frames, results, bar, two_ended)
+            seconds += _run_group(sequence, tracker, group, frames, results, bar, two_ended, memory)
     return SequenceTracks(
         name=sequence.name,
         keyframes=keys.copy(),
@@ -335,20 +376,23 @@ def _run_group(
     results: dict[int, DirectionTracks],
     bar: tqdm,
     two_ended: bool = False,
+    memory: dict[_Track, tuple[int, ...]] | None = None,
 ) -> float:
     """One ``initialize`` and ``length`` lock-step ``track`` calls for tracks of equal length; returns the
     seconds spent inside the tracker. A tracker that ``uses_snippet_ends`` also gets each track's other
-    keyframe (`SnippetEnds`)."""
+    keyframe (`SnippetEnds`), one with a ``memory_reach`` the keyframes around it (`KeyframeMemory`)."""
 
     starts = frames.get_many([t.start for t in group])
     boxes = np.stack([check_init_box(f, sequence.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
-    ends = _snippet_ends(sequence, group, frames, starts) if two_ended else None
+    context: dict[str, SnippetEnds | KeyframeMemory] = {}
+    if two_ended:
+        context["ends"] = _snippet_ends(sequence, group, frames, starts)
+    remembered = _keyframe_memory(sequence, group, frames, memory or {})
+    if remembered is not None:
+        context["memory"] = remembered
     begin = time.perf_counter()
     try:
-        if ends is None:
-            tracker.initialize(starts, boxes)
-        else:
-            tracker.initialize(starts, boxes, ends=ends)
+        tracker.initialize(starts, boxes, **context)
     except TrackerInputError as error:
         raise TrackerInputError(f"{sequence.name}: {error}") from error
     seconds = time.perf_counter() - begin

@@ -20,6 +20,7 @@ import torch
 
 from vasr.tracking.base import (
     RESPONSE_SIZE,
+    KeyframeMemory,
     SnippetEnds,
     TrackBatch,
     TrackerInputError,
@@ -76,6 +77,10 @@ class DCFConfig:
     # straight path between its two human boxes, at the point its progress reaches (a target that left the
     # window is most likely near that path).
     path_search: bool = False
+    # The human's other boxes (`KeyframeMemory`; off at memory_reach 0): a third fixed filter, learned on the
+    # keyframes within memory_reach keyframes of the snippet, has this share of every response.
+    memory_reach: int = 0
+    memory_share: float = 0.25
     response_size: int = RESPONSE_SIZE
 
 
@@ -95,7 +100,8 @@ class DCFTracker:
 
     Subclasses are the registry's presets: a ``name`` and the ``preset`` options that differ from
     `DCFConfig`'s defaults (`DCFAccurateTracker`, `DCFDeepTracker`). With ``end_weight`` or ``size_prior``
-    on, the tracker ``uses_snippet_ends``: `track_sequence` then passes each track's end keyframe."""
+    on, the tracker ``uses_snippet_ends``: `track_sequence` then passes each track's end keyframe; with a
+    ``memory_reach``, the keyframes around its snippet too."""
 
     name = "dcf"
     batched = True
@@ -132,6 +138,8 @@ class DCFTracker:
         self._variants = size_variants(s.scale_step, s.aspect_step)
         self._count = 0
         self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0
+        self.memory_reach = s.memory_reach if s.memory_share > 0 else 0
+        self._memory: _MemoryFilter | None = None
         self._ends: _EndFilter | None = None
 
     @property
@@ -226,19 +234,28 @@ class DCFTracker:
     # --- the BatchTracker interface ---------------------------------------------------------------------
 
     def initialize(
-        self, frames: Sequence[np.ndarray], boxes: np.ndarray, ends: SnippetEnds | None = None
+        self,
+        frames: Sequence[np.ndarray],
+        boxes: np.ndarray,
+        ends: SnippetEnds | None = None,
+        memory: KeyframeMemory | None = None,
     ) -> None:
         """Start one track per frame/box pair; `TrackerInputError` on a frame or box a filter cannot learn.
 
         With ``ends`` (when the tracker ``uses_snippet_ends``) a second, fixed filter is learned on each
         track's end keyframe and its response is mixed in with a share that grows towards the end, and the
         size is pulled towards the end box's: the track re-finds a target that changed its look since the
-        start, and arrives where the human's end box says."""
+        start, and arrives where the human's end box says. With ``memory`` (when it has a ``memory_reach``) a
+        third fixed filter is learned on the keyframes around each track's snippet and has ``memory_share``
+        of every response: the track keeps being pulled back to how the human's boxes show the target."""
         with self._thread_limit(), torch.no_grad():
             self._initialize(frames, boxes)
             self._ends = None
+            self._memory = None
             if ends is not None and self.uses_snippet_ends and bool(ends.known.any()):
                 self._ends = self._learn_ends(frames, boxes, ends)
+            if memory is not None and self.memory_reach > 0:
+                self._memory = self._learn_memory(memory)
 
     def track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
         """Advance every track by one frame (track ``i`` on ``frames[i]``)."""
@@ -295,6 +312,37 @@ class DCFTracker:
             power=self.settings.end_power,
         )
 
+    def _learn_memory(self, memory: KeyframeMemory) -> _MemoryFilter | None:
+        """Each track's memory filter: learned on the mean filter terms of its memory keyframes, whose
+        features are computed once for all tracks and weighted as each track's own (None when no track has
+        any keyframe in memory)."""
+        uses = np.asarray(memory.uses, dtype=bool)
+        if len(uses) != self._count:
+            raise TrackerInputError(f"keyframe memory for {len(uses)} tracks, not {self._count}")
+        count = uses.sum(axis=1)
+        if not count.any():
+            return None
+        boxes = np.asarray(memory.boxes, dtype=np.float64)
+        sizes = np.maximum(boxes[:, 2:], MIN_SIZE)
+        frames = [as_rgb(f) for f in memory.frames]
+        windows = self._search_windows(sizes)[:, None]
+        groups = self._features(self._patches(frames, boxes[:, :2] + boxes[:, 2:] / 2, windows))
+        exact = self.settings.exact_solve
+        known = torch.as_tensor(count > 0, device=self.device)
+        share = torch.as_tensor(1.0 / np.maximum(count, 1), dtype=torch.float32, device=self.device)
+        mean: tuple[torch.Tensor, torch.Tensor] | None = None
+        for slot in range(int(count.max())):  # each track's slot-th keyframe; tracks with fewer weigh it 0
+            has = count > slot
+            pick = torch.as_tensor(
+                [np.flatnonzero(u)[slot] if h else 0 for u, h in zip(uses, has, strict=True)]
+            )
+            features = _weighted([g[pick.to(g.device)] for g in groups], self._group_scale)
+            terms = filters.filter_terms(filters.sample_spectrum(features, self._window), self._label, exact)
+            weight = torch.where(torch.as_tensor(has, device=self.device), share, torch.zeros_like(share))
+            terms = tuple(t * weight.view(-1, *([1] * (t.dim() - 1))) for t in terms)
+            mean = terms if mean is None else (mean[0] + terms[0], mean[1] + terms[1])
+        return _MemoryFilter(self._filter(*mean), known, self.settings.memory_share)
+
     def _wide_peaks(
         self,
         frames: Sequence[np.ndarray],
@@ -317,6 +365,8 @@ class DCFTracker:
         maps = filters.correlate(wide_filter, spectra[:, None], grid)
         if self._ends is not None and s.end_weight > 0:
             maps = self._ends.mix(maps, spectra[:, None], index)
+        if self._memory is not None:
+            maps = self._memory.mix(maps, spectra[:, None], index)
         value, shift, _ = filters.subpixel_peak(maps[:, 0])
         return value, shift.double().cpu().numpy() * (s.cell / s.template) * windows[rows]
 
@@ -371,6 +421,8 @@ class DCFTracker:
             self._ends.advance()
             if s.end_weight > 0:
                 maps = self._ends.mix(maps, spectra)
+        if self._memory is not None:
+            maps = self._memory.mix(maps, spectra)
         deep_spectra = None
         if self._deep is not None:  # the deep layers see the current size's window only
             current = patches.view(len(frames), -1, *patches.shape[1:])[:, 0]
@@ -420,6 +472,38 @@ class DCFTracker:
         return TrackBatch(boxes, confidence.double().cpu().numpy(), response)
 
 
+@dataclass
+class _MemoryFilter:
+    """Each track's filter learned on the human's keyframes around its snippet (`KeyframeMemory`), mixed
+    into every response with a fixed ``share``. The online filter follows the target's latest look and the
+    end filter its look at arrival; this one remembers how it looked across the human's boxes, which keeps
+    pulling the track back to the target when the online filter has learned part of the background."""
+
+    spectrum: torch.Tensor  # (B, C, G, G') fixed filter
+    known: torch.Tensor  # (B,) bool: tracks with at least one keyframe in memory
+    share: float
+
+    def mix(
+        self, maps: torch.Tensor, spectra: torch.Tensor, rows: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Responses ``(b, V, g, g)`` of the tracks ``rows`` (all when ``None``) with the memory filter's
+        response on the same samples mixed in; a wider grid ``g`` gets the filter zero-padded."""
+        rows = torch.arange(len(self.known), device=maps.device) if rows is None else rows
+        share = torch.where(self.known[rows], self.share, 0.0)
+        return _mixed(maps, spectra, self.spectrum[rows], share)
+
+
+def _mixed(
+    maps: torch.Tensor, spectra: torch.Tensor, fixed: torch.Tensor, share: torch.Tensor
+) -> torch.Tensor:
+    """``(1 - share) * maps + share *`` the response of one fixed filter per track ``(b, C, G, G')`` on the
+    same ``spectra``, ``share`` ``(b,)``; a wider grid than the filter's gets it zero-padded."""
+    grid, own = maps.shape[-1], fixed.shape[-2]
+    fixed = fixed if grid == own else filters.pad_filter(fixed, own, grid)
+    share = share.to(maps.dtype).view(-1, 1, 1, 1)
+    return (1 - share) * maps + share * filters.correlate(fixed, spectra, grid)
+
+
 def _weighted(groups: list[torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
     """Feature groups ``(N, C_g, G, G)`` each times its per-sample weight ``scale[:, g]``, concatenated."""
     return torch.cat([g * scale[:, i, None, None, None] for i, g in enumerate(groups)], dim=1)
@@ -462,12 +546,7 @@ class _EndFilter:
         response on the same samples ``spectra`` mixed in; a wider grid ``g`` gets the filter zero-padded."""
         rows = torch.arange(len(self.known), device=maps.device) if rows is None else rows
         share = self.weight * self._progress()[rows] ** self.power
-        share = torch.where(self.known[rows], share, torch.zeros_like(share)).view(-1, 1, 1, 1)
-        grid, own = maps.shape[-1], self.spectrum.shape[-2]
-        end_filter = (
-            self.spectrum[rows] if grid == own else filters.pad_filter(self.spectrum[rows], own, grid)
-        )
-        return (1 - share) * maps + share * filters.correlate(end_filter, spectra, grid)
+        return _mixed(maps, spectra, self.spectrum[rows], torch.where(self.known[rows], share, 0.0))
 
     def pull_size(self, sizes: np.ndarray, pull: float) -> np.ndarray:
         """Sizes ``(B, 2)`` moved by ``pull`` (in log space) towards the size interpolated geometrically from
@@ -495,14 +574,21 @@ and label width chosen for it on real fold 0 (the shared-denominator optimum, 0.
 penalty and too narrow a label for it)."""
 
 
+KEYFRAME_MEMORY: dict[str, Any] = {"memory_reach": 4, "memory_share": 0.25}
+"""How ``dcf-accurate`` remembers the human's other boxes: the keyframes up to 4 before and 4 after the
+snippet, a quarter of every response; chosen on real fold 0 (reach 2 and all keyframes, shares 0.15 to
+0.35 measured; README, "Trackers")."""
+
+
 class DCFAccurateTracker(DCFTracker):
     """``--tracker dcf-accurate``: `DCFTracker` that uses both ends of its snippet (the end keyframe's filter,
-    the end box's size) and, when its peak says it lost the target, searches a wider window around itself
-    and around its point on the straight path between the two human boxes; its online filter is the exact
-    multi-channel solution over its history (``exact_solve``)."""
+    the end box's size) and the human's keyframes around it (a memory filter), and, when its peak says it
+    lost the target, searches a wider window around itself and around its point on the straight path
+    between the two human boxes; its online filter is the exact multi-channel solution over its history
+    (``exact_solve``)."""
 
     name = "dcf-accurate"
-    preset = {**TWO_ENDED, **EXACT_FILTER}
+    preset = {**TWO_ENDED, **EXACT_FILTER, **KEYFRAME_MEMORY}
 
 
 class DCFDeepTracker(DCFTracker):
@@ -511,7 +597,7 @@ class DCFDeepTracker(DCFTracker):
     accurate and less than half as fast (README, "Trackers")."""
 
     name = "dcf-deep"
-    preset = {**TWO_ENDED, **EXACT_FILTER, "deep_response": 0.4}
+    preset = {**TWO_ENDED, **EXACT_FILTER, **KEYFRAME_MEMORY, "deep_response": 0.4}
 
 
 class DCFSingleTracker:

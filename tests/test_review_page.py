@@ -170,9 +170,18 @@ def browser():  # noqa: ANN201
 
 
 def wait_for(driver, script: str, timeout: float = 60.0):  # noqa: ANN001, ANN201
+    """The value of ``script`` once it is truthy; a name the page's script has not defined yet (it is still
+    loading, as a static export opened from disk may be) counts as not yet, any other error fails."""
+    from selenium.common.exceptions import JavascriptException
+
     end = time.time() + timeout
     while time.time() < end:
-        value = driver.execute_script(f"return {script}")
+        try:
+            value = driver.execute_script(f"return {script}")
+        except JavascriptException as error:
+            if "is not defined" not in str(error):
+                raise
+            value = None
         if value:
             return value
         time.sleep(0.1)

@@ -123,10 +123,8 @@ def miou_by_distance(iou: np.ndarray, distance: np.ndarray, at: tuple[int, ...] 
     """Mean IoU of the boxes exactly ``d`` frames after their track's human box, for each ``d`` in ``at``
     (NaN IoU left out; NaN where there is none): how fast a track parts from the human's box."""
     known = np.isfinite(iou)
-    return [
-        float(iou[known & (distance == d)].mean()) if (known & (distance == d)).any() else math.nan
-        for d in at
-    ]
+    masks = [known & (distance == d) for d in at]
+    return [float(iou[m].mean()) if m.any() else math.nan for m in masks]
 
 
 class TrackerScores:

@@ -330,15 +330,17 @@ class DCFTracker:
         exact = self.settings.exact_solve
         known = torch.as_tensor(count > 0, device=self.device)
         share = torch.as_tensor(1.0 / np.maximum(count, 1), dtype=torch.float32, device=self.device)
+        # column[i, k]: track i's k-th memory keyframe (0 past its count, where its weight is 0)
+        column = np.zeros((len(uses), int(count.max())), dtype=np.int64)
+        for i, u in enumerate(uses):
+            column[i, : count[i]] = np.flatnonzero(u)
         mean: tuple[torch.Tensor, torch.Tensor] | None = None
-        for slot in range(int(count.max())):  # each track's slot-th keyframe; tracks with fewer weigh it 0
-            has = count > slot
-            pick = torch.as_tensor(
-                [np.flatnonzero(u)[slot] if h else 0 for u, h in zip(uses, has, strict=True)]
-            )
+        for slot in range(column.shape[1]):  # each track's slot-th keyframe; tracks with fewer weigh it 0
+            has = torch.as_tensor(count > slot, device=self.device)
+            pick = torch.as_tensor(column[:, slot])
             features = _weighted([g[pick.to(g.device)] for g in groups], self._group_scale)
             terms = filters.filter_terms(filters.sample_spectrum(features, self._window), self._label, exact)
-            weight = torch.where(torch.as_tensor(has, device=self.device), share, torch.zeros_like(share))
+            weight = torch.where(has, share, torch.zeros_like(share))
             terms = tuple(t * weight.view(-1, *([1] * (t.dim() - 1))) for t in terms)
             mean = terms if mean is None else (mean[0] + terms[0], mean[1] + terms[1])
         return _MemoryFilter(self._filter(*mean), known, self.settings.memory_share)

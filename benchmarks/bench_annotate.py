@@ -7,11 +7,14 @@ forward from each keyframe (what an annotation tool's tracker does). The ratio p
 per second over CSRT's; above 1.0 full VASR costs no more than the classical tracker. The paper's figure
 (30 FPS on one GPU) is quoted, not measured. Refinement is also measured alone at several batch sizes.
 
-A correction round is timed too, the human-in-the-loop case: one new keyframe in the middle of a snippet
-of a 300-frame video (the first sequence of the embedded data), annotated again from the tracks of the
-first run (only the two snippets the new keyframe ends are tracked), against a full run of the same video,
-both through ``Annotator.annotate`` with the package's default nets (T-Assess; no refiner, as a fresh
-install runs). The ratio printed is full run / correction round.
+A correction round is timed too, the human-in-the-loop case: one new keyframe in the middle of a snippet,
+annotated again from the tracks of the first run, against a full run of the same video, both through
+``Annotator.annotate`` with the package's default nets (T-Assess; no refiner, as a fresh install runs). The
+round tracks the two halves of the snippet the new keyframe splits, and, with a tracker that remembers the
+keyframes around a snippet (``memory_reach``), every track that would learn from the new keyframe: on a
+short video that is most of it, on a long one a fixed few snippets. So it is timed on two videos: the first
+of the embedded data (300 frames) and the longest benchmarked one. The ratio printed is full run /
+correction round.
 
 Speed does not depend on the weights: trained checkpoints are used when given, otherwise freshly built nets
 (the output says which). Frames per second = frames annotated / seconds of all stages (decoding included,
@@ -209,16 +212,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; "
         f"nets: {source}"
     )
-    correction = correction_round(args.tracker)
-    print(
-        f"correction round ({correction['video']}, {correction['frames']} frames, a new keyframe at frame "
-        f"{correction['new_keyframe']}): {correction['correction_round_s']:.2f} s and "
-        f"{correction['correction_round_steps']} tracker steps (reused {correction['reused_steps']}) "
-        f"against a full run's {correction['full_run_s']:.2f} s and {correction['full_run_steps']} steps: "
-        f"{correction['speed_up']:.1f}x faster (shipped T-Assess, no refiner, best of 3)"
-    )
+    longest = max(sequences, key=len)
+    corrections = [correction_round(args.tracker)]
+    if len(longest) > corrections[0]["frames"]:
+        corrections.append(correction_round(args.tracker, longest))
+    for correction in corrections:
+        print(
+            f"correction round ({correction['video']}, {correction['frames']} frames, a new keyframe at "
+            f"frame {correction['new_keyframe']}): {correction['correction_round_s']:.2f} s and "
+            f"{correction['correction_round_steps']} tracker steps (reused {correction['reused_steps']}) "
+            f"against a full run's {correction['full_run_s']:.2f} s and {correction['full_run_steps']} "
+            f"steps: {correction['speed_up']:.1f}x faster (shipped T-Assess, no refiner, best of 3)"
+        )
     report = {
-        "correction_round": correction,
+        "correction_round": corrections[0],
+        "correction_round_longest": corrections[-1],
         "frames": frames,
         "sequences": len(sequences),
         "stages": stage_rows,

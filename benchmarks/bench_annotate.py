@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     report = {
         "correction_round": corrections[0],
-        "correction_round_longest": corrections[-1],
+        "correction_round_longest": corrections[1] if len(corrections) > 1 else None,
         "frames": frames,
         "sequences": len(sequences),
         "stages": stage_rows,

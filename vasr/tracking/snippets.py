@@ -259,18 +259,24 @@ def _snippet_ends(
     return SnippetEnds(end_frames, boxes.astype(np.float64), np.array([t.length + 1 for t in group]))
 
 
+def _group_memory(group: list[_Track], memory: dict[_Track, tuple[int, ...]]) -> list[int]:
+    """The keyframes any track of ``group`` remembers, sorted: what the group reads for its memory (and so
+    what the frame cache counts as its uses)."""
+    return sorted({k for t in group for k in memory.get(t, ())})
+
+
 def _keyframe_memory(
     sequence: Sequence, group: list[_Track], frames: _FrameCache, memory: dict[_Track, tuple[int, ...]]
 ) -> KeyframeMemory | None:
     """The keyframes the tracks of ``group`` learn from besides their two ends, each frame read once; None
     when no track has any."""
-    keys = sorted({k for t in group for k in memory.get(t, ())})
+    keys = _group_memory(group, memory)
     if not keys:
         return None
     column = {k: m for m, k in enumerate(keys)}
     uses = np.zeros((len(group), len(keys)), dtype=bool)
     for row, track in enumerate(group):
-        uses[row, [column[k] for k in memory[track]]] = True
+        uses[row, [column[k] for k in memory.get(track, ())]] = True
     boxes = np.stack([sequence.boxes[k] for k in keys]).astype(np.float64)
     return KeyframeMemory(frames.get_many(keys), boxes, uses)
 
@@ -347,7 +353,7 @@ def track_sequence(
         if two_ended and _has_end(sequence, track):
             uses[track.end] += 1
     for group in groups.values():  # each group reads its memory's frames once
-        uses.update(sorted({k for t in group for k in memory[t]}))
+        uses.update(_group_memory(group, memory))
     frames = _FrameCache(sequence, uses, frame_cache_bytes)
 
     total = sum(t.length for t in tracks)

@@ -161,6 +161,26 @@ def test_a_generator_running_beside_another_on_the_same_root_leaves_its_work_alo
     assert tree(root / "astronaut") == tree(tiny / "astronaut")
 
 
+def test_two_generators_started_together_on_an_empty_root_both_finish(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two experiments that start at once both generate the default data: the second one arrives while the
+    first is writing its stamp, sees the root as empty apart from that write, and shares the root."""
+    root = tmp_path / "data"
+    real_replace, arrived = os.replace, []
+
+    def second_generator_arrives(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == "synth_config.json" and not arrived:
+            arrived.append(True)
+            generate(root)  # runs to the end between the first one's write and its rename
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_generator_arrives)
+    generate(root)
+    assert arrived
+    assert tree(root) == tree(tiny), "one dataset, no temporary file left"
+
+
 def test_a_sequence_another_generator_finished_first_is_kept(tiny: Path, tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(tiny, root)

@@ -39,6 +39,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is named as a temporary file of :func:`atomic_output` (a write in progress, or a
+    killed writer's leftover): never a finished output."""
+    return _TEMPORARY.match(Path(path).name) is not None
+
+
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete, under ``folder``, the temporary files of :func:`atomic_output` whose writer (a process of
     this host) is gone: what a SIGKILL or a power cut leaves. Files of live writers, and of other hosts

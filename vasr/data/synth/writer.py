@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from vasr.atomic import atomic_write_text, is_temporary
 from vasr.data.synth.config import GENERATOR_VERSION, SynthConfig
 from vasr.data.synth.render import render_frame
 from vasr.data.synth.scene import build_scene
@@ -179,6 +180,8 @@ def _prepare_root(root: Path, config: SynthConfig, overwrite: bool) -> None:
         except json.JSONDecodeError:
             stamp = None
         if stamp == _stamp(config):
+            if not (root / README_FILE).is_file():  # a run killed between the stamp and the README
+                atomic_write_text(root / README_FILE, _readme(config))
             return
         if not overwrite:
             raise SynthRootError(
@@ -188,13 +191,14 @@ def _prepare_root(root: Path, config: SynthConfig, overwrite: bool) -> None:
         for name in [spec.name for spec in TARGETS] + [PARTIAL_DIR]:
             if (root / name).is_dir():
                 shutil.rmtree(root / name)
-    elif root.exists() and any(root.iterdir()):
+    elif root.exists() and any(not is_temporary(path) for path in root.iterdir()):
         raise SynthRootError(f"{root} is not empty and holds no {CONFIG_FILE}: refusing to write into it")
-    root.mkdir(parents=True, exist_ok=True)
-    (root / README_FILE).write_text(_readme(config))
-    tmp = root / f"{CONFIG_FILE}.tmp"
-    tmp.write_text(json.dumps(_stamp(config), indent=2) + "\n")
-    os.replace(tmp, stamp_path)
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+    # The stamp first, so that a generator started beside this one finds it (or only its temporary file)
+    # and shares the root; both write under names of their own and rename, so neither loses its file.
+    atomic_write_text(stamp_path, json.dumps(_stamp(config), indent=2) + "\n")
+    atomic_write_text(root / README_FILE, _readme(config))
 
 
 def _init_worker() -> None:

@@ -20,8 +20,10 @@ per fold, the loop on the other fold), once per ``--seeds`` value, so a differen
 set against what the training seed alone moves. ``--train-interval`` trains it on tracks with keyframes that
 far apart instead of 30; given several (``--train-interval 30 90``), on the tracks of each.
 
-Writes rounds.csv (one row per seed, doubt source and round, pooled over the folds), ranking.csv and
-results.json under --out, and prints both tables.
+Writes rounds.csv (one row per seed, doubt source and round) and ranking.csv under --out, both pooled over
+the folds (``fold`` = ``all``) and, with several folds, per fold the loop ran on (``fold`` = that fold's
+index: the clips its T-Assess never saw, and the suggestion rule's settings were chosen on real fold 0, so
+fold 1 is the held-out check of the rule); results.json holds both. The printed tables are the pooled rows.
 
     make suggestion-ranking          (its YAML: ablations/suggestion_ranking.yaml, seeds 0 and 1)
     python ablations/suggestion_ranking.py                                         (default data, seed 0)
@@ -68,8 +70,9 @@ from vasr.tracking.cache import TrackCache
 from vasr.tracking.snippets import SequenceTracks
 
 BAD_IOU = 0.7  # a box at or below this IoU is one the ranking should single out (Acc@0.7's line)
-ROUND_COLUMNS = ["seed", "doubt", "round", "human_share", "miou", "acc70", "frames"]
-RANKING_COLUMNS = ["seed", "doubt", "interval", "auc", "bad_share", "frames"]
+ROUND_COLUMNS = ["seed", "doubt", "fold", "round", "human_share", "miou", "acc70", "frames"]
+RANKING_COLUMNS = ["seed", "doubt", "fold", "interval", "auc", "bad_share", "frames"]
+POOLED = "all"  # the fold column of the rows pooled over the folds
 
 
 def true_loss(annotation: DenseAnnotation, sequence: Sequence) -> np.ndarray:
@@ -184,6 +187,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
     ranking_rows: list[dict[str, Any]] = []
     for seed in args.seeds:
         held_out: list[list[Sequence]] = []
+        loop_folds: list[int] = []  # the data fold each training fold's loop ran on
         rounds: dict[str, list[list[RoundResult]]] = {name: [] for name in args.doubts}
         pooled: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
         seeded = argparse.Namespace(**{**vars(args), "seed": seed})
@@ -197,8 +201,10 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
                 batch_size=args.batch_size,
                 interval=args.train_interval,
             )
-            sequences = fold_sources(args, fold)[1][0].load()
+            source = fold_sources(args, fold)[1][0]
+            sequences = source.load()
             held_out.append(sequences)
+            loop_folds.append(source.fold)
             truth = {s.name: s for s in sequences}
             probes = {
                 name: DoubtProbe(
@@ -221,20 +227,29 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
                 rounds[name].append(
                     run_session(probe, sequences, args.active_start, per_round, args.active_budget)
                 )
-        for (name, interval), values in pooled.items():
-            frames = sum(n for _, _, n in values)
-            ranking_rows.append({
-                "seed": seed,
-                "doubt": name,
-                "interval": interval,
-                "auc": sum(auc * n for auc, _, n in values) / frames,  # frame-weighted over the folds
-                "bad_share": sum(share * n for _, share, n in values) / frames,
-                "frames": frames,
-            })  # fmt: skip
-        for name in args.doubts:
-            for row in active_rows(args, held_out, rounds[name]):
-                round_rows.append({"seed": seed, "doubt": name, **row})
+        parts = [(POOLED, list(range(len(loop_folds))))]
+        if len(loop_folds) > 1:
+            parts += [(loop_fold, [i]) for i, loop_fold in enumerate(loop_folds)]
+        for fold, indices in parts:
+            for (name, interval), values in pooled.items():
+                ranking_rows.append({"seed": seed, "doubt": name, "fold": fold, "interval": interval,
+                                     **_weighted_ranking([values[i] for i in indices])})  # fmt: skip
+            for name in args.doubts:
+                for row in active_rows(
+                    args, [held_out[i] for i in indices], [rounds[name][i] for i in indices]
+                ):
+                    round_rows.append({"seed": seed, "doubt": name, "fold": fold, **row})
     return ranking_rows, round_rows
+
+
+def _weighted_ranking(values: list[tuple[float, float, int]]) -> dict[str, float | int]:
+    """The ranking AUC and bad share of folds' ``(auc, bad share, frames)``, weighted by their frames."""
+    frames = sum(n for _, _, n in values)
+    return {
+        "auc": sum(auc * n for auc, _, n in values) / frames,
+        "bad_share": sum(share * n for _, share, n in values) / frames,
+        "frames": frames,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,13 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     title = f"Suggestion ranking, {args.tracker}, {data_label(args)}, start every {args.active_start}"
     print(title)
     print(render_table(
-        [{**r, "auc": f"{r['auc']:.3f}", "bad_share": f"{100 * r['bad_share']:.1f}%"} for r in ranking_rows],
+        [{**r, "auc": f"{r['auc']:.3f}", "bad_share": f"{100 * r['bad_share']:.1f}%"}
+         for r in ranking_rows if r["fold"] == POOLED],
         RANKING_COLUMNS,
     ))  # fmt: skip
     shown = [
         {**r, "human_share": f"{100 * r['human_share']:.2f}%", "miou": f"{r['miou']:.3f}",
          "acc70": f"{100 * r['acc70']:.1f}%"}
-        for r in round_rows
+        for r in round_rows if r["fold"] == POOLED
     ]  # fmt: skip
     print(render_table(shown, ROUND_COLUMNS))
     atomic_write_text(args.out / "ranking.csv", csv_text(ranking_rows, RANKING_COLUMNS))

@@ -43,9 +43,16 @@ def test_every_doubt_source_runs_the_same_loop_and_the_oracle_ranks_perfectly(
 
     with open(out / "ranking.csv") as handle:
         ranking = list(csv.DictReader(handle))
-    assert {(r["doubt"], int(r["interval"])) for r in ranking} == {
-        (d, k) for d in ("vasr", "oracle", "disagreement") for k in (20, 30)
-    }
+    assert {(r["doubt"], r["fold"], int(r["interval"])) for r in ranking} == {
+        (d, f, k) for d in ("vasr", "oracle", "disagreement") for f in ("all", "0", "1") for k in (20, 30)
+    }  # pooled over the folds, and per fold the loop ran on (the held-out check of the rule)
+    for pooled in (r for r in ranking if r["fold"] == "all"):
+        parts = [r for r in ranking if r["fold"] != "all" and (r["doubt"], r["interval"]) == (
+            pooled["doubt"], pooled["interval"])]  # fmt: skip
+        assert sum(int(r["frames"]) for r in parts) == int(pooled["frames"])
+        assert float(pooled["bad_share"]) == pytest.approx(
+            sum(float(r["bad_share"]) * int(r["frames"]) for r in parts) / int(pooled["frames"]), abs=1e-6
+        )
     for row in ranking:
         if 0.0 < float(row["bad_share"]) < 1.0:
             assert 0.0 <= float(row["auc"]) <= 1.0
@@ -54,7 +61,10 @@ def test_every_doubt_source_runs_the_same_loop_and_the_oracle_ranks_perfectly(
 
     with open(out / "rounds.csv") as handle:
         rounds = list(csv.DictReader(handle))
-    by_doubt = {d: [r for r in rounds if r["doubt"] == d] for d in ("vasr", "oracle", "disagreement")}
+    first = {r["fold"]: int(r["frames"]) for r in rounds if r["doubt"] == "vasr" and r["round"] == "0"}
+    assert first["all"] == first["0"] + first["1"] > 0
+    pooled_rounds = [r for r in rounds if r["fold"] == "all"]
+    by_doubt = {d: [r for r in pooled_rounds if r["doubt"] == d] for d in ("vasr", "oracle", "disagreement")}
     starts = {(r["human_share"], r["miou"]) for r in (rows[0] for rows in by_doubt.values())}
     assert len(starts) == 1  # round 0 is the sparse start, before any suggestion: the same for all
     for rows in by_doubt.values():

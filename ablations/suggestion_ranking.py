@@ -189,7 +189,8 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
         held_out: list[list[Sequence]] = []
         loop_folds: list[int] = []  # the data fold each training fold's loop ran on
         rounds: dict[str, list[list[RoundResult]]] = {name: [] for name in args.doubts}
-        pooled: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
+        # per (doubt, interval): one (auc, bad share, frames) per fold
+        fold_rankings: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
         seeded = argparse.Namespace(**{**vars(args), "seed": seed})
         for fold in range(num_folds(args)):
             assessor = train_assessor(
@@ -221,7 +222,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
             }
             for interval in sorted({args.active_start, TRAIN_INTERVAL}):
                 for name, value in ranking_aucs(probes, cache, sequences, interval).items():
-                    pooled.setdefault((name, interval), []).append(value)
+                    fold_rankings.setdefault((name, interval), []).append(value)
             per_round = max(1, round(args.active_per_round * sum(len(s) for s in sequences)))
             for name, probe in probes.items():
                 rounds[name].append(
@@ -231,7 +232,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, 
         if len(loop_folds) > 1:
             parts += [(loop_fold, [i]) for i, loop_fold in enumerate(loop_folds)]
         for fold, indices in parts:
-            for (name, interval), values in pooled.items():
+            for (name, interval), values in fold_rankings.items():
                 ranking_rows.append({"seed": seed, "doubt": name, "fold": fold, "interval": interval,
                                      **_weighted_ranking([values[i] for i in indices])})  # fmt: skip
             for name in args.doubts:

@@ -22,13 +22,14 @@ import torch
 from vasr.baselines.blend import blend_by_distance
 from vasr.baselines.interpolation import interpolate_keyframes
 from vasr.checkpoints import adaptation_settings
+from vasr.cli.dataset_args import add_tracker_arguments, tracker_options
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
 from vasr.tracking.base import BatchTracker
-from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker, parse_tracker_options
+from vasr.tracking.registry import build_batch_tracker
 from vasr.tracking.snippets import SequenceTracks
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
@@ -70,15 +71,7 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --root: train on its folds only, without the embedded synthetic data",
     )
     parser.add_argument("--folds", type=int, default=2, help="cross-validation folds of --root")
-    parser.add_argument("--tracker", default=DEFAULT_TRACKER, help="tracker of the preliminary annotations")
-    parser.add_argument(
-        "--tracker-set",
-        dest="tracker_set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of --tracker (repeatable; VALUE in YAML), e.g. --tracker-set exact_solve=false",
-    )
+    add_tracker_arguments(parser, "tracker of the preliminary annotations (default: %(default)s)")
     parser.add_argument(
         "--cache", default="cache/tracks", help="tracking-result cache (shared with vasr track)"
     )
@@ -180,13 +173,8 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     return built.model, built.datamodule
 
 
-def tracker_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``--tracker-set`` options of ``args`` (none: the preset as registered)."""
-    return parse_tracker_options(args.tracker_set)
-
-
 def build_tracker(args: argparse.Namespace) -> BatchTracker:
-    """``--tracker`` with its ``--tracker-set`` options: the tracker of every held-out annotation, and the
+    """``--tracker`` with its ``--tracker-option`` settings: the tracker of every held-out annotation, and the
     one the nets train on (:func:`data_options` passes the same options)."""
     return build_batch_tracker(args.tracker, **tracker_options(args))
 

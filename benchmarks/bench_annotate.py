@@ -109,7 +109,7 @@ def correction_round(tracker: str, sequence: Sequence | None = None, repeats: in
     it (module docstring); the best of ``repeats`` timings of each (decoding included)."""
     sequence = DataSource(fold=0).load()[0] if sequence is None else sequence
     annotator = Annotator(build_batch_tracker(tracker), load_assessor(SHIPPED_TASSESS))
-    keys = keyframes_of(sequence).tolist()
+    keys = keyframes_of(sequence).indices.tolist()
     start, end = keys[len(keys) // 2 - 1], keys[len(keys) // 2]
     corrected = sorted({*keys, (start + end) // 2})
     full = corrected_run = float("inf")

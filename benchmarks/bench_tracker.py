@@ -374,17 +374,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="otb", choices=sorted(DATASETS), help="layout of --root")
     parser.add_argument("--interval", type=int, default=30, help="keyframe interval (plus the last frame)")
     parser.add_argument(
-        "--trackers", default="dcf,dcf-accurate,dcf-deep,csrt,kcf", help="comma-separated registry names"
+        "--trackers", default="dcf,dcf-accurate,csrt,kcf", help="comma-separated registry names"
     )
     parser.add_argument("--folds", type=int, default=2, help="also score each of N folds (0: no folds)")
     parser.add_argument(
-        "--set",
+        "--tracker-option",
         dest="options",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a DCFConfig option for the dcf presets (repeatable; VALUE in YAML: 0.3, true, [5, 8]), e.g. "
-        "--set end_weight=0 to measure dcf-accurate without its end filter",
+        help="a DCFConfig setting of the dcf presets (repeatable; VALUE in YAML: 0.3, true, [5, 8]), e.g. "
+        "--tracker-option end_weight=0 to measure dcf-accurate without its end filter",
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N sequences (quick run)")
     parser.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads (default: as is)")
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     try:
         options = parse_tracker_options(args.options)
     except VasrError as error:
-        raise SystemExit(f"--set: {error}") from None
+        raise SystemExit(f"--tracker-option: {error}") from None
     rows = [
         bench_tracker(name, sequences, args.interval, args.folds, options if name.startswith("dcf") else None)
         for name in names

@@ -15,7 +15,7 @@ import numpy as np
 
 from vasr.data.frames import ArrayFrames
 from vasr.data.sequence import Sequence
-from vasr.tracking.base import TrackBatch, TrackStep, check_init_box
+from vasr.tracking.base import NOTHING, TrackBatch, TrackContext, TrackStep, check_init_box
 
 WIDTH, HEIGHT = 48, 32
 MAP_SIZE = 5
@@ -99,6 +99,7 @@ class FakeBatchTracker:
     name = "fake"
     provides_confidence = True
     provides_response = True
+    needs = NOTHING
 
     def __init__(self, offset: float = 1.5, response_size: int = MAP_SIZE) -> None:
         self.offset, self.response_size = offset, response_size
@@ -106,7 +107,10 @@ class FakeBatchTracker:
         self.calls: list[tuple[str, int]] = []
         self._tracks: list[FakeTracker] = []
 
-    def initialize(self, frames: SequenceABC[np.ndarray], boxes: np.ndarray) -> None:
+    def initialize(
+        self, frames: SequenceABC[np.ndarray], boxes: np.ndarray, context: TrackContext | None = None
+    ) -> None:
+        self.context = context
         self.calls.append(("initialize", len(frames)))
         self._tracks = [FakeTracker(self.offset, self.response_size) for _ in frames]
         for tracker, frame, box in zip(self._tracks, frames, np.reshape(boxes, (-1, 4)), strict=True):

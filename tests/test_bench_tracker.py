@@ -156,15 +156,15 @@ def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
     write_otb_sequence(root, "a", seed=0)
     out = tmp_path / "out"
     argv = ["--root", str(root), "--interval", "5", "--trackers", "dcf-accurate,kcf", "--folds", "0"]
-    argv += ["--set", "end_weight=0", "--set", "deep_depths=[5, 8]"]
+    argv += ["--tracker-option", "end_weight=0", "--tracker-option", "aspect_step=1.02"]
     report = bench.main([*argv, "--csv", str(out / "t.csv"), "--json", str(out / "t.json")])
 
     accurate, kcf = report["trackers"]
-    assert accurate["config"]["end_weight"] == 0 and accurate["config"]["deep_depths"] == [5, 8]
+    assert accurate["config"]["end_weight"] == 0 and accurate["config"]["aspect_step"] == 1.02
     assert kcf["status"] == "ok"  # OpenCV's trackers take no DCF option
-    assert report["dcf_options"] == {"end_weight": 0, "deep_depths": [5, 8]}
+    assert report["dcf_options"] == {"end_weight": 0, "aspect_step": 1.02}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
-        bench.main([*argv, "--set", "end_weight", "--json", str(out / "bad.json")])
+        bench.main([*argv, "--tracker-option", "end_weight", "--json", str(out / "bad.json")])
 
 
 def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:

@@ -18,6 +18,10 @@ FORBIDDEN = {
     "vasr.selection": {"vasr.refinement", "vasr.annotations", "vasr.pipeline"},
     "vasr.refinement": {"vasr.annotations", "vasr.pipeline"},
     "vasr.geometry": {"vasr.tracking", "vasr.selection", "vasr.refinement", "vasr.annotations"},
+    # the run library and the review page sit under the command line, which only parses flags for them
+    "vasr.run": {"vasr.cli", "vasr.review"},
+    "vasr.review": {"vasr.cli"},
+    "vasr.pipeline": {"vasr.cli", "vasr.run", "vasr.review"},
 }
 FRAMEWORK = ("lightning_modules", "datamodules", "pytorch_lightning", "lightning")
 

@@ -1,4 +1,4 @@
-"""The protocol every ablation shares: ``--tracker-set`` changes one setting of the tracker, and the same
+"""The protocol every ablation shares: ``--tracker-option`` changes one setting of the tracker, and the same
 tracker annotates the held-out data and tracks what the nets train on."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from vasr.tracking.registry import tracker_config
 
 
 def test_a_tracker_setting_reaches_the_held_out_tracker_and_the_training_data() -> None:
-    args = labour_curve.parse_args(["--tracker", "dcf-accurate", "--tracker-set", "exact_solve=false",
-                                    "--tracker-set", "lam=0.01"])  # fmt: skip
+    args = labour_curve.parse_args(["--tracker", "dcf-accurate", "--tracker-option", "exact_solve=false",
+                                    "--tracker-option", "lam=0.01"])  # fmt: skip
     config = tracker_config(protocol.build_tracker(args))
     assert config["name"] == "dcf-accurate" and config["exact_solve"] is False and config["lam"] == 0.01
     options = protocol.data_options(args, 0)
@@ -28,6 +28,6 @@ def test_without_settings_the_preset_is_as_registered() -> None:
 
 
 def test_a_malformed_setting_is_named() -> None:
-    args = labour_curve.parse_args(["--tracker-set", "exact_solve"])
+    args = labour_curve.parse_args(["--tracker-option", "exact_solve"])
     with pytest.raises(VasrError, match="'exact_solve': expected KEY=VALUE"):
         protocol.build_tracker(args)

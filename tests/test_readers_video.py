@@ -43,15 +43,14 @@ def write_keyframes(tmp_path: Path, text: str) -> Path:
 def test_video_with_keyframes(video: Path, tmp_path: Path) -> None:
     seq = load_video(video, write_keyframes(tmp_path, KEYFRAMES))
     assert seq.name == "clip" and isinstance(seq.frames, VideoFileFrames) and len(seq) == 25
-    np.testing.assert_array_equal(seq.metadata["keyframes"], [0, 5, 10, 20])
-    assert seq.metadata["keyframes"].dtype == np.int64
-    np.testing.assert_array_equal(seq.metadata["keyframe_visible"], [True, True, False, True])
-    np.testing.assert_array_equal(seq.boxes[20], [4.5, 3, 10, 8])  # 0-based, stored as is
-    np.testing.assert_array_equal(seq.boxes[5], [-3, -2, 10, 8])  # partly outside: valid, not clipped
-    expected_visible = np.zeros(25, bool)
-    expected_visible[[0, 5, 20]] = True
-    np.testing.assert_array_equal(seq.visible, expected_visible)
-    assert np.isnan(seq.boxes[[1, 10, 24]]).all()
+    keys = seq.keyframes  # the human's boxes are their own value, not ground truth
+    np.testing.assert_array_equal(keys.indices, [0, 5, 10, 20])
+    assert keys.indices.dtype == np.int64
+    np.testing.assert_array_equal(keys.visible, [True, True, False, True])
+    np.testing.assert_array_equal(keys.box(20), [4.5, 3, 10, 8])  # 0-based, stored as is
+    np.testing.assert_array_equal(keys.box(5), [-3, -2, 10, 8])  # partly outside: valid, not clipped
+    assert np.isnan(keys.box(10)).all()  # absent
+    assert not seq.visible.any() and np.isnan(seq.boxes).all()  # a video has no ground truth
     assert seq.frame(24).shape == (24, 32, 3)
 
 
@@ -60,8 +59,8 @@ def test_image_folder_with_keyframes(tmp_path: Path) -> None:
     seq = load_image_folder(tmp_path / "frames", write_keyframes(tmp_path, "0,1,1,5,5\n11 absent\n"))
     assert isinstance(seq.frames, ImageFolderFrames) and len(seq) == 12 and seq.name == "frames"
     assert seq.frames.paths[9].name == "frame_10.png"  # numeric order
-    np.testing.assert_array_equal(seq.metadata["keyframes"], [0, 11])
-    np.testing.assert_array_equal(seq.visible[[0, 11]], [True, False])
+    np.testing.assert_array_equal(seq.keyframes.indices, [0, 11])
+    np.testing.assert_array_equal(seq.keyframes.visible, [True, False])
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import fake_trackers
 import numpy as np
 from fake_trackers import FakeBatchTracker, frame_index, make_sequence
 
-from vasr.tracking.base import KeyframeMemory
+from vasr.tracking.base import TrackContext, TrackerNeeds
 from vasr.tracking.snippets import track_sequence
 
 
@@ -76,12 +76,13 @@ class MemoryRecorder(FakeBatchTracker):
 
     def __init__(self, reach: int) -> None:
         super().__init__()
-        self.memory_reach = reach
+        self.needs = TrackerNeeds(memory_reach=reach)
         self.config = {**self.config, "memory_reach": reach}
         self.seen: dict[tuple[int, int], tuple[int, ...]] = {}  # (start frame, batch row) -> keyframes
 
-    def initialize(self, frames, boxes, memory: KeyframeMemory | None = None) -> None:  # noqa: ANN001
-        super().initialize(frames, boxes)
+    def initialize(self, frames, boxes, context: TrackContext | None = None) -> None:  # noqa: ANN001
+        super().initialize(frames, boxes, context)
+        memory = context.memory
         for row, frame in enumerate(frames):
             picked = () if memory is None else np.flatnonzero(memory.uses[row])
             keys = tuple(frame_index(memory.frames[m]) for m in picked)

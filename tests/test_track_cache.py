@@ -123,10 +123,10 @@ class _KilledAfter(FakeBatchTracker):
         super().__init__()
         self.n = n
 
-    def initialize(self, frames, boxes) -> None:  # type: ignore[no-untyped-def]
+    def initialize(self, frames, boxes, context=None) -> None:  # type: ignore[no-untyped-def]
         if sum(call == "initialize" for call, _ in self.calls) + 1 == self.n:
             raise KeyboardInterrupt
-        super().initialize(frames, boxes)
+        super().initialize(frames, boxes, context)
 
 
 def test_an_interrupted_run_resumes_with_only_the_missing_sequences(tmp_path: Path) -> None:

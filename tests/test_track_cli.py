@@ -9,10 +9,11 @@ import pytest
 from fake_trackers import FakeBatchTracker, gt_box
 from fixtures_layouts import write_frames, write_lasot_sequence
 
-from vasr.cli.commands.track import parse_option, resolve_device, tracker_factory
+from vasr.cli.commands.track import resolve_device, tracker_factory
 from vasr.cli.main import main
 from vasr.tracking import registry
 from vasr.tracking.cache import read_entry
+from vasr.tracking.registry import parse_tracker_options
 
 
 class DeviceTracker(FakeBatchTracker):
@@ -30,9 +31,6 @@ def fake_registry(monkeypatch: pytest.MonkeyPatch) -> None:
         "broken": "vasr.no_such_module:Tracker",
     }
     monkeypatch.setattr(registry, "TRACKERS", trackers)
-    import vasr.cli.commands.track as track_command
-
-    monkeypatch.setattr(track_command, "TRACKERS", trackers)
 
 
 @pytest.fixture
@@ -113,12 +111,14 @@ def test_a_tracker_that_cannot_be_built_is_a_clear_error(
     assert message in capsys.readouterr().err
 
 
-def test_tracker_options_are_json_or_text() -> None:
-    assert parse_option("sigma=0.5") == ("sigma", 0.5)
-    assert parse_option("features=[1, 2]") == ("features", [1, 2])
-    assert parse_option("mode=fast") == ("mode", "fast")
-    with pytest.raises(SystemExit):
-        main(["track", "--tracker-option", "no-equals-sign"])
+def test_tracker_options_are_yaml_values() -> None:
+    assert parse_tracker_options(["sigma=0.5", "features=[1, 2]", "mode=fast", "on=true"]) == {
+        "sigma": 0.5,
+        "features": [1, 2],
+        "mode": "fast",
+        "on": True,
+    }
+    assert main(["track", "--tracker-option", "no-equals-sign"]) == 2
 
 
 def test_the_device_goes_only_to_trackers_that_take_one() -> None:

@@ -1,7 +1,6 @@
 """Specification of the tracker presets beyond plain ``dcf``: what each knows, how the snippet's far keyframe
-reaches it, and the parts that make ``dcf-accurate`` and ``dcf-deep`` (end filter, size prior, re-detection
-around the track and on the path between the human boxes, the memory of the keyframes around the snippet,
-CNN-layer filters)."""
+reaches it, and the parts that make ``dcf-accurate`` (end filter, size prior, re-detection around the track
+and on the path between the human boxes, the memory of the keyframes around the snippet)."""
 
 from __future__ import annotations
 
@@ -15,9 +14,8 @@ from vasr.data.frames import ArrayFrames
 from vasr.data.sequence import Sequence
 from vasr.geometry.boxes import box_iou
 from vasr.tracking import build_batch_tracker, tracker_config
-from vasr.tracking.base import KeyframeMemory, SnippetEnds, TrackerInputError
+from vasr.tracking.base import KeyframeMemory, SnippetEnds, TrackContext, TrackerInputError, TrackerNeeds
 from vasr.tracking.dcf import DCFAccurateTracker, DCFTracker, filters
-from vasr.tracking.dcf.deep import DeepLayers, upsample_spectrum
 from vasr.tracking.snippets import track_sequence
 
 
@@ -29,15 +27,16 @@ def _one_thread(one_torch_thread) -> None:  # noqa: ANN001 - the conftest fixtur
 class EndRecorder(FakeBatchTracker):
     """The fake batch tracker, asking for snippet ends and keeping what it was given."""
 
-    uses_snippet_ends = True
+    needs = TrackerNeeds(ends=True)
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: list[tuple[int, int, int, bool]] = []  # start frame, end frame, steps, end box known
 
-    def initialize(self, frames, boxes, ends: SnippetEnds | None = None) -> None:  # noqa: ANN001
-        assert ends is not None
-        super().initialize(frames, boxes)
+    def initialize(self, frames, boxes, context: TrackContext | None = None) -> None:  # noqa: ANN001
+        assert context is not None and context.ends is not None and context.memory is None
+        ends = context.ends
+        super().initialize(frames, boxes, context)
         for frame, end_frame, known, steps in zip(frames, ends.frames, ends.known, ends.steps, strict=True):
             self.seen.append((frame_index(frame), frame_index(end_frame), int(steps), bool(known)))
 
@@ -55,21 +54,19 @@ def test_a_two_ended_tracker_gets_each_tracks_other_keyframe_box_and_distance() 
     assert {s[0] for s in seen} == {0, 10}
 
 
-def test_a_one_ended_tracker_is_never_given_ends() -> None:
-    tracker = FakeBatchTracker()  # its initialize takes no ``ends``: any would raise a TypeError
+def test_a_tracker_that_needs_nothing_gets_an_empty_context() -> None:
+    tracker = FakeBatchTracker()
     track_sequence(make_sequence("clip", 21), tracker, np.array([0, 10, 20]))
     assert tracker.calls[0][0] == "initialize"
+    assert tracker.context == TrackContext()
 
 
 def test_presets_are_registry_names_with_their_own_cache_keys() -> None:
-    configs = {
-        name: tracker_config(build_batch_tracker(name)) for name in ("dcf", "dcf-accurate", "dcf-deep")
-    }
-    assert [c["name"] for c in configs.values()] == ["dcf", "dcf-accurate", "dcf-deep"]
+    configs = {name: tracker_config(build_batch_tracker(name)) for name in ("dcf", "dcf-accurate")}
+    assert [c["name"] for c in configs.values()] == ["dcf", "dcf-accurate"]
     assert configs["dcf"]["end_weight"] == 0 and configs["dcf-accurate"]["end_weight"] > 0
-    assert configs["dcf-deep"]["deep_response"] > 0 and configs["dcf-accurate"]["deep_response"] == 0
-    assert not build_batch_tracker("dcf").uses_snippet_ends
-    assert build_batch_tracker("dcf-accurate").uses_snippet_ends
+    assert build_batch_tracker("dcf").needs == TrackerNeeds()
+    assert build_batch_tracker("dcf-accurate").needs == TrackerNeeds(ends=True, memory_reach=4)
     assert configs["dcf-accurate"]["path_search"] and not configs["dcf"]["path_search"]
     assert configs["dcf-accurate"]["exact_solve"] and not configs["dcf"]["exact_solve"]
     # an option given by the user wins over the preset
@@ -140,29 +137,6 @@ def test_a_wider_grid_gives_the_same_response_where_both_see_the_same_sample() -
         assert large[dy, dx].item() == pytest.approx(small[dy, dx].item(), abs=1e-5)
 
 
-def test_a_coarse_response_is_upsampled_without_moving_its_peak() -> None:
-    coarse = 16
-    y, x = torch.meshgrid(torch.arange(coarse), torch.arange(coarse), indexing="ij")
-    d = lambda a, c: torch.minimum((a - c) % coarse, (c - a) % coarse).float()  # noqa: E731 - circular
-    response = torch.exp(-(d(y, 3) ** 2 + d(x, 13) ** 2) / 8)
-    fine = torch.fft.irfft2(upsample_spectrum(torch.fft.rfft2(response), 32), s=(32, 32))
-    assert torch.allclose(fine[::2, ::2], response, atol=1e-4)  # the coarse samples are kept
-    assert divmod(int(fine.argmax()), 32) == (6, 26)
-
-
-def test_the_deep_layers_are_strides_8_and_16_of_the_installed_network() -> None:
-    layers = DeepLayers((5, 8), torch.device("cpu"))
-    assert layers.strides == (8, 16)
-    maps = layers(torch.rand(2, 3, 128, 128))
-    assert [tuple(m.shape) for m in maps] == [(2, 40, 16, 16), (2, 80, 8, 8)]
-
-
-def test_dcf_deep_follows_a_moving_target() -> None:
-    truth = _path(12, (60, 80), (4.0, 2.5), (40, 50))
-    iou = _forward_iou("dcf-deep", _sequence(truth), [0, 11])
-    assert iou[1:11].min() > 0.7
-
-
 def test_the_exact_filter_keeps_a_moving_target_and_differs_from_the_shared_one() -> None:
     truth = _path(12, (60, 80), (4.0, 2.5), (40, 50))
     sequence = _sequence(truth)
@@ -178,8 +152,8 @@ def test_ends_for_another_batch_size_are_refused() -> None:
     tracker = DCFAccurateTracker()
     ends = SnippetEnds([frames[2]] * 2, np.stack([truth[2]] * 2), np.array([2, 2]))
     with pytest.raises(ValueError, match="snippet ends for 1 tracks"):
-        tracker.initialize([frames[0]], truth[:1], ends=ends)
-    DCFTracker().initialize([frames[0]], truth[:1], ends=ends)  # one-ended: ends are ignored
+        tracker.initialize([frames[0]], truth[:1], TrackContext(ends=ends))
+    DCFTracker().initialize([frames[0]], truth[:1], TrackContext(ends=ends))  # one-ended: ends are ignored
 
 
 def _two_targets(n: int, a: tuple[int, int], b: tuple[int, int], side: int = 24) -> list[np.ndarray]:
@@ -216,9 +190,10 @@ def test_the_memory_filter_knows_the_target_by_its_look_on_the_other_keyframes()
 
 def test_dcf_accurate_remembers_the_keyframes_around_each_snippet() -> None:
     tracker = build_batch_tracker("dcf-accurate")
-    assert tracker.memory_reach > 0 and tracker.settings.memory_share > 0
-    assert build_batch_tracker("dcf").memory_reach == 0
-    assert build_batch_tracker("dcf-accurate", memory_share=0).memory_reach == 0  # a share of 0 turns it off
+    assert tracker.needs.memory_reach > 0 and tracker.settings.memory_share > 0
+    assert build_batch_tracker("dcf").needs.memory_reach == 0
+    # a share of 0 turns it off
+    assert build_batch_tracker("dcf-accurate", memory_share=0).needs.memory_reach == 0
 
 
 def test_a_memory_that_does_not_fit_its_batch_is_an_error() -> None:
@@ -228,4 +203,4 @@ def test_a_memory_that_does_not_fit_its_batch_is_an_error() -> None:
     tracker = build_batch_tracker("dcf", memory_reach=1)
     memory = KeyframeMemory([frame], np.array([[10.0, 10, 8, 8]]), np.ones((3, 1), dtype=bool))
     with pytest.raises(TrackerInputError, match="3 tracks"):
-        tracker.initialize([frame], np.array([[10.0, 10, 8, 8]]), memory=memory)
+        tracker.initialize([frame], np.array([[10.0, 10, 8, 8]]), TrackContext(memory=memory))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vasr.annotations.dense import DenseAnnotation
-from vasr.data.keyframes import keyframe_indices
+from vasr.data.keyframes import Keyframes, keyframe_indices
 from vasr.data.sequence import Sequence
 from vasr.directions import BACKWARD, FORWARD, NO_DIRECTION
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
@@ -44,13 +44,28 @@ from vasr.tracking.base import BatchTracker
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 
-def keyframes_of(sequence: Sequence, interval: int = 30, include_last: bool = True) -> np.ndarray:
-    """The keyframes a sequence brings (a video's keyframe file) or, for a dataset sequence, one every
-    ``interval`` frames (the paper's protocol)."""
-    given = sequence.metadata.get("keyframes") if sequence.metadata else None
+def keyframes_of(sequence: Sequence, interval: int = 30, include_last: bool = True) -> Keyframes:
+    """The human's boxes a sequence brings (a video's keyframe file) or, for a dataset sequence, its ground
+    truth every ``interval`` frames playing the human (the paper's protocol)."""
+    if sequence.keyframes is not None:
+        return sequence.keyframes
+    return Keyframes.of(
+        sequence, keyframe_indices(len(sequence), interval=interval, include_last=include_last)
+    )
+
+
+def human_keyframes(sequence: Sequence, indices: np.ndarray, given: Keyframes | None = None) -> Keyframes:
+    """The human's boxes on the keyframes ``indices`` of some tracks: ``given``, else the sequence's own
+    when they are those frames, else its ground truth there (a dataset sequence's simulated human)."""
+    keys = np.asarray(indices, dtype=np.int64)
+    for keyframes in (given, sequence.keyframes):
+        if keyframes is not None and np.array_equal(keyframes.indices, keys):
+            return keyframes
     if given is not None:
-        return np.asarray(given, dtype=np.int64)
-    return keyframe_indices(len(sequence), interval=interval, include_last=include_last)
+        raise ValueError(
+            f"{sequence.name}: keyframes {given.indices.tolist()} are not the tracks' {keys.tolist()}"
+        )
+    return Keyframes.of(sequence, keys)
 
 
 def frame_names(sequence: Sequence) -> list[str]:
@@ -59,12 +74,6 @@ def frame_names(sequence: Sequence) -> list[str]:
     if paths is None:
         return [""] * len(sequence)
     return [str(p).replace("\\", "/").rsplit("/", 1)[-1] for p in paths]
-
-
-def human_boxes(sequence: Sequence, keyframes: np.ndarray) -> np.ndarray:
-    """``(K, 4)`` the human's boxes of ``keyframes``, NaN where the human saw no target."""
-    keys = np.asarray(keyframes, dtype=np.int64)
-    return np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan)
 
 
 @dataclass(frozen=True)
@@ -117,12 +126,13 @@ class Annotator:
     def track(
         self,
         sequence: Sequence,
-        keyframes: np.ndarray | None = None,
+        keyframes: Keyframes | np.ndarray | None = None,
         progress: bool = False,
         previous: SequenceTracks | None = None,
     ) -> SequenceTracks:
-        """Forward and backward tracks between ``keyframes`` (default: the sequence's own, see
-        :func:`keyframes_of`); the snippets ``previous`` tracked with the same end keyframes are reused."""
+        """Forward and backward tracks between the human's ``keyframes`` (default: the sequence's own, see
+        :func:`keyframes_of`; frame indices: its ground truth there); the snippets ``previous`` tracked with
+        the same end keyframes are reused."""
         if self.tracker is None:
             raise ValueError("this Annotator has no tracker: pass the tracks in")
         keys = keyframes_of(sequence) if keyframes is None else keyframes
@@ -157,9 +167,12 @@ class Annotator:
             return selection
         return fuse_agreeing(tracks, selection, assessment.forward, assessment.backward, self.fusion)
 
-    def material(self, sequence: Sequence, tracks: SequenceTracks) -> RefineSequence:
-        """What adaptation and refinement read: the tracks' geometry and the keyframes' boxes."""
-        return RefineSequence.from_tracks(sequence, tracks, self.response_size)
+    def material(
+        self, sequence: Sequence, tracks: SequenceTracks, keyframes: Keyframes | None = None
+    ) -> RefineSequence:
+        """What adaptation and refinement read: the tracks' geometry and the human's keyframe boxes."""
+        human = human_keyframes(sequence, tracks.keyframes, keyframes)
+        return RefineSequence.from_tracks(sequence, tracks, self.response_size, human)
 
     def adapt(
         self,
@@ -190,12 +203,14 @@ class Annotator:
         selection: Selection,
         assessment: Assessment,
         boxes: np.ndarray | None = None,
+        keyframes: Keyframes | None = None,
     ) -> DenseAnnotation:
         """The DenseAnnotation of ``boxes`` (default: the selection's): keyframes hold the human boxes, no
         direction, no score, and are never failures."""
-        keys = np.asarray(tracks.keyframes, dtype=np.int64)
+        human = human_keyframes(sequence, tracks.keyframes, keyframes)
+        keys = human.indices
         out = np.array(selection.boxes if boxes is None else boxes, dtype=np.float64)
-        out[keys] = human_boxes(sequence, keys)
+        out[keys] = human.boxes
         direction = selection.direction.astype(np.int8)
         direction[keys] = NO_DIRECTION
         failure = selection.failure.copy()
@@ -236,18 +251,19 @@ class Annotator:
         tracks: SequenceTracks | None = None,
         progress: bool = False,
         previous: SequenceTracks | None = None,
+        keyframes: Keyframes | None = None,
     ) -> DenseAnnotation:
-        """Every stage in order (tracking unless ``tracks`` are given, reusing ``previous`` tracks of
-        unchanged snippets)."""
+        """Every stage in order from the human's ``keyframes`` (default: see :func:`keyframes_of`), tracking
+        unless ``tracks`` are given, reusing ``previous`` tracks of unchanged snippets."""
         if tracks is None:
-            tracks = self.track(sequence, progress=progress, previous=previous)
+            tracks = self.track(sequence, keyframes, progress=progress, previous=previous)
         assessment = self.assess(sequence, tracks)
         selection = self.select(tracks, assessment)
         boxes = None
         if self.refiner is not None and self.refiner.variant != "none":
-            material = self.material(sequence, tracks)
+            material = self.material(sequence, tracks, keyframes)
             boxes = self.refine(material, selection, self.adapt(material))
-        annotation = self.assemble(sequence, tracks, selection, assessment, boxes)
+        annotation = self.assemble(sequence, tracks, selection, assessment, boxes, keyframes)
         if self.suggest > 0:
             annotation.suggestions = np.array(
                 [s.frame for s in self.suggestions(annotation, tracks)], np.int64

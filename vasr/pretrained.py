@@ -1,5 +1,5 @@
-"""ImageNet-pretrained weights that install offline, shared by the tracker's deep filters
-(`vasr.tracking.dcf.deep`) and VG-Refine's MaskNet (`vasr.refinement.visual`). Nothing here downloads."""
+"""ImageNet-pretrained weights that install offline, for VG-Refine's MaskNet (`vasr.refinement.visual`).
+Nothing here downloads."""
 
 from __future__ import annotations
 

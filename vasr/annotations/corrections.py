@@ -35,7 +35,6 @@ import numpy as np
 from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import read_json
 from vasr.data.readers.video import ABSENT, keyframe_box_problem, read_keyframes
-from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError
 from vasr.geometry.boxes import box_iou
 
@@ -300,18 +299,6 @@ def corrections_text(corrections: dict[int, Correction]) -> str:
         values = ABSENT if c.box is None else ", ".join(f"{v:.3f}" for v in c.box)
         lines.append(f"{frame}, {values}  # {c.where}")
     return "\n".join(lines) + "\n"
-
-
-def corrected(sequence: Sequence, keyframes: np.ndarray, corrections: dict[int, Correction]) -> Sequence:
-    """``sequence`` with every corrected frame a keyframe holding the human's box (or absent), and
-    ``metadata["keyframes"]`` the union of ``keyframes`` and the corrected frames."""
-    boxes, visible = sequence.boxes.copy(), sequence.visible.copy()
-    for frame, c in corrections.items():
-        visible[frame] = c.box is not None
-        boxes[frame] = np.nan if c.box is None else c.box
-    keys = np.union1d(np.asarray(keyframes, dtype=np.int64), np.array(sorted(corrections), dtype=np.int64))
-    metadata = {**(sequence.metadata or {}), "keyframes": keys}
-    return Sequence(sequence.name, sequence.frames, boxes, visible, metadata)
 
 
 def moved_frames(before: DenseAnnotation, after: DenseAnnotation) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from vasr.data.keyframes import Keyframes
 from vasr.data.sequence import Sequence
 from vasr.tracking.cache import sequence_fingerprint
 
@@ -51,7 +50,7 @@ def frames_digest(sequence: Sequence) -> str:
     return digest.hexdigest()
 
 
-def provenance(sequence: Sequence, keyframes: np.ndarray, settings: dict[str, Any]) -> dict[str, Any]:
+def provenance(sequence: Sequence, keyframes: Keyframes, settings: dict[str, Any]) -> dict[str, Any]:
     """The record of one sequence's annotation: its frames, its keyframes and the run's settings."""
     keys = sequence_fingerprint(sequence, keyframes)  # the keyframes and the human's boxes on them
     return {"frames": frames_digest(sequence), "keyframes": keys, **settings}

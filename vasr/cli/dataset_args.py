@@ -1,14 +1,18 @@
-"""The flags every command that reads a dataset shares, and turning them into sequences."""
+"""The flags commands share (the dataset, the keyframe schedule, the tracker), and turning them into
+values: one spelling of each flag in every command, ablation and benchmark."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from vasr.data.default import default_root, ensure_default_dataset
-from vasr.data.folds import category_fold
-from vasr.data.readers import DATASETS, load_dataset
+from vasr.data.default import default_root
+from vasr.data.readers import DATASETS
 from vasr.data.sequence import Sequence
+from vasr.data.sources import DataSource
+from vasr.tracking import registry
+from vasr.tracking.registry import DEFAULT_TRACKER, parse_tracker_options
 
 
 def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,22 +59,35 @@ def add_keyframe_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tracker_arguments(parser: argparse.ArgumentParser, help_text: str = "default: %(default)s") -> None:
+    """``--tracker NAME`` and ``--tracker-option KEY=VALUE`` (repeatable, VALUE read as YAML), checked
+    against the tracker's settings when the tracker is built (`vasr.tracking.registry`)."""
+    group = parser.add_argument_group("tracker")
+    group.add_argument(
+        "--tracker", choices=sorted(registry.TRACKERS), default=DEFAULT_TRACKER, help=help_text
+    )
+    group.add_argument(
+        "--tracker-option",
+        dest="tracker_options",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one setting of --tracker changed (repeatable; VALUE in YAML), e.g. --tracker-option "
+        "memory_reach=0; an unknown KEY is an error that lists the known ones",
+    )
+
+
+def tracker_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--tracker-option`` pairs of ``args`` as keyword arguments."""
+    return parse_tracker_options(args.tracker_options)
+
+
+def data_source(args: argparse.Namespace) -> DataSource:
+    """The dataset flags as one value."""
+    root = None if args.root is None else str(args.root)
+    return DataSource(args.dataset, root, args.split, args.names, args.fold, args.folds)
+
+
 def load_sequences(args: argparse.Namespace) -> list[Sequence]:
     """Sequences selected by the dataset flags; the default dataset when no root is given."""
-    root = args.root
-    if root is None:
-        if args.dataset != "lasot":
-            raise SystemExit(f"--dataset {args.dataset} needs --root")
-        root = ensure_default_dataset()
-    options = {}
-    if args.split is not None:
-        options["split"] = args.split
-    if args.names is not None:
-        options["names"] = args.names
-    sequences = load_dataset(args.dataset, root, **options)
-    if getattr(args, "fold", None) is not None:
-        keep = set(category_fold([s.name for s in sequences], args.fold, args.folds))
-        sequences = [s for s in sequences if s.name in keep]
-    if not sequences:
-        raise SystemExit(f"no sequence found under {root} for the given filters")
-    return sequences
+    return data_source(args).load()

@@ -8,8 +8,15 @@ first frame, every 30th, and the last).
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+
+
+class SequenceLike(Protocol):
+    boxes: np.ndarray
+    visible: np.ndarray
 
 
 def keyframe_indices(num_frames: int, interval: int = 30, include_last: bool = True) -> np.ndarray:
@@ -66,3 +73,71 @@ def snippet_progress(keyframes: np.ndarray | list[int], num_frames: int) -> np.n
     span = (after - before).astype(np.float64)
     frames = np.arange(operator.index(num_frames))
     return np.where(span > 0, (frames - before) / np.where(span > 0, span, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class Keyframes:
+    """The human's boxes: the frames a person boxed, each box (NaN where they said "target absent") and
+    whether the target is there. Its own value, never ground truth: stages that start from the human (the
+    tracker, assembly, the refiner's adaptation) read it, metrics read the sequence's ground truth.
+
+    A dataset run simulates the human with the ground truth on a schedule (`Keyframes.of`); a video's
+    keyframe file and the annotator's corrections give it directly."""
+
+    indices: np.ndarray  # (K,) int64, strictly increasing
+    boxes: np.ndarray  # (K, 4) float64 x, y, w, h (0-based), NaN where absent
+    visible: np.ndarray  # (K,) bool
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "indices", np.asarray(self.indices, dtype=np.int64).reshape(-1))
+        object.__setattr__(self, "boxes", np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4))
+        object.__setattr__(self, "visible", np.asarray(self.visible, dtype=bool).reshape(-1))
+        if not len(self.indices) == len(self.boxes) == len(self.visible):
+            raise ValueError(
+                f"{len(self.indices)} keyframes, {len(self.boxes)} boxes, "
+                f"{len(self.visible)} visibility flags"
+            )
+        if np.any(np.diff(self.indices) <= 0):
+            raise ValueError(f"keyframes must be strictly increasing, got {self.indices.tolist()}")
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @staticmethod
+    def of(sequence: SequenceLike, indices: np.ndarray | list[int]) -> Keyframes:
+        """The ground truth of ``sequence`` at ``indices`` as a simulated human's boxes (the paper's
+        protocol); NaN where the target is not visible."""
+        keys = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(sequence.visible)
+        if keys.size and (keys.min() < 0 or keys.max() >= n):
+            raise ValueError(f"keyframes {keys.tolist()} outside 0..{n - 1}")
+        visible = np.asarray(sequence.visible, dtype=bool)[keys]
+        boxes = np.where(visible[:, None], np.asarray(sequence.boxes, dtype=np.float64)[keys], np.nan)
+        return Keyframes(keys, boxes, visible)
+
+    def boxes_by_frame(self) -> dict[int, np.ndarray]:
+        """``frame -> box`` (NaN where absent)."""
+        return {int(k): self.boxes[i] for i, k in enumerate(self.indices)}
+
+    def box(self, frame: int) -> np.ndarray:
+        """The human box of keyframe ``frame``; NaN where absent or where ``frame`` is no keyframe."""
+        position = int(np.searchsorted(self.indices, frame))
+        if position < len(self.indices) and self.indices[position] == frame:
+            return self.boxes[position].copy()
+        return np.full(4, np.nan)
+
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.indices, self.boxes, self.visible
+
+    def with_boxes(self, boxes: dict[int, tuple[float, float, float, float] | None]) -> Keyframes:
+        """These keyframes plus ``frame -> box`` (None: absent), a given frame's box replacing its own: what
+        the annotator's corrections make of them."""
+        merged = {int(k): (b if v else None) for k, b, v in zip(*self._columns(), strict=True)}
+        merged.update({int(f): None if b is None else np.asarray(b, np.float64) for f, b in boxes.items()})
+        frames = sorted(merged)
+        values = [np.full(4, np.nan) if merged[f] is None else merged[f] for f in frames]
+        return Keyframes(
+            np.array(frames, np.int64),
+            np.array(values).reshape(-1, 4),
+            [merged[f] is not None for f in frames],
+        )

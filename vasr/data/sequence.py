@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from vasr.data.frames import FrameSource
+from vasr.data.keyframes import Keyframes
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Sequence:
         boxes: (N, 4) float64 ``x, y, w, h`` per frame (0-based pixels), NaN where the file had none.
         visible: (N,) bool, True where the target is present and its box is usable as ground truth.
         metadata: anything else the dataset says (category, language description, source file...).
+        keyframes: the human's own boxes this sequence came with (a video's keyframe file); None for a
+            dataset sequence, whose keyframes a run simulates from the ground truth on a schedule.
     """
 
     name: str
@@ -34,6 +37,7 @@ class Sequence:
     boxes: np.ndarray
     visible: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
+    keyframes: Keyframes | None = None
 
     def __post_init__(self) -> None:
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
@@ -42,6 +46,8 @@ class Sequence:
             raise ValueError(f"{self.name}: {len(self.boxes)} boxes but {len(self.visible)} visibility flags")
         if len(self.boxes) != len(self.frames):
             raise ValueError(f"{self.name}: {len(self.boxes)} boxes but {len(self.frames)} frames")
+        if self.keyframes is not None and len(self.keyframes) and self.keyframes.indices[-1] >= len(self):
+            raise ValueError(f"{self.name}: keyframe {self.keyframes.indices[-1]} beyond {len(self)} frames")
 
     def __len__(self) -> int:
         return len(self.boxes)

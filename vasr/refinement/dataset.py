@@ -22,6 +22,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from vasr.baselines.blend import blend_by_distance
+from vasr.data.keyframes import Keyframes
 from vasr.data.sequence import Sequence
 from vasr.directions import DIRECTIONS
 from vasr.refinement.crops import (
@@ -67,8 +68,14 @@ class RefineSequence:
 
     @classmethod
     def from_tracks(
-        cls, sequence: Sequence, tracks: SequenceTracks, response_size: int = 19
+        cls,
+        sequence: Sequence,
+        tracks: SequenceTracks,
+        response_size: int = 19,
+        keyframes: Keyframes | None = None,
     ) -> RefineSequence:
+        """The tracks' geometry with the ground truth (training) or, where ``keyframes`` are given, the
+        human's boxes on them (annotation: a video has no ground truth beyond them)."""
         n = len(sequence)
         if len(tracks) != n:
             raise ValueError(f"{sequence.name}: {len(tracks)} tracked frames but {n} frames")
@@ -97,6 +104,8 @@ class RefineSequence:
                 phase=np.clip(np.where(start >= 0, phase, 0.0), 0.0, 1.0),
             )
         gt = np.where(sequence.visible[:, None], sequence.boxes, np.nan)
+        if keyframes is not None:
+            gt[keyframes.indices] = keyframes.boxes
         return cls(sequence, gt, is_key, blend_by_distance(tracks), geometry["forward"], geometry["backward"])
 
 

@@ -10,7 +10,6 @@ names the version of the corrections it was made on, and a save on an older vers
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from vasr.annotations.corrections import (
 from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
+from vasr.run import RunConfig, RunFolder, input_sequences
 
 REVIEW_SOURCE = "review page"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -76,6 +76,7 @@ class ReviewSession:
 
     def __init__(self, out: str | Path) -> None:
         self.out = Path(out).resolve()
+        self.folder = RunFolder(self.out)
         if not (self.out / "json").is_dir():
             raise VasrError(
                 f"{self.out}: not a vasr annotate output (no json/ folder); run vasr annotate first"
@@ -88,11 +89,11 @@ class ReviewSession:
     # --- reading ------------------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        return sorted(p.stem for p in (self.out / "json").glob("*.json"))
+        return self.folder.names()
 
     def _json_path(self, name: str) -> Path:
         """The JSON of sequence ``name``; a name that is not one file name of ``OUT/json`` is unknown."""
-        path = self.out / "json" / f"{name}.json"
+        path = self.folder.json(name)
         if not name or Path(name).name != name or name in (".", "..") or not path.is_file():
             raise ReviewError(f"no sequence {name!r} in this run", 404)
         return path
@@ -147,7 +148,7 @@ class ReviewSession:
 
     def _store(self, name: str) -> Path:
         self._json_path(name)  # a known sequence only: the name never becomes a path otherwise
-        return self.out / "corrections" / f"{name}.txt"
+        return self.folder.corrections(name)
 
     def corrections(self, name: str, ann=None) -> tuple[list[Correction], str]:  # noqa: ANN001
         """The corrections saved for ``name`` and their version (a digest of the file; "" when none);
@@ -199,25 +200,17 @@ class ReviewSession:
 
     # --- frames and files -----------------------------------------------------------------------------------
 
-    def command(self) -> list[str]:
-        """The ``vasr annotate`` arguments that made this run (``OUT/run.json``)."""
+    def config(self) -> RunConfig:
+        """The settings that made this run (``OUT/run.json``)."""
         try:
-            return list(json.loads((self.out / "run.json").read_text(encoding="utf-8"))["annotate"])
-        except (OSError, ValueError, KeyError) as error:
-            raise ReviewError(f"{self.out / 'run.json'}: cannot re-run this output ({error})", 500) from None
+            return self.folder.config()
+        except VasrError as error:
+            raise ReviewError(f"cannot re-run this output: {error}", 500) from None
 
     def _frames(self) -> dict[str, object]:
-        """Frame sources of every sequence of the run, from its recorded command (lazy: nothing decoded)."""
+        """Frame sources of every sequence of the run, from its recorded settings (lazy: nothing decoded)."""
         if self._sequences is None:
-            import argparse
-
-            from vasr.cli.commands import annotate
-
-            parser = argparse.ArgumentParser(prog="vasr")
-            annotate.register(parser.add_subparsers())
-            args = parser.parse_args(["annotate", *self.command()])
-            input_sequences = annotate.input_sequences
-            self._sequences = {s.name: s.frames for s in input_sequences(args)}
+            self._sequences = {s.name: s.frames for s in input_sequences(self.config())}
         return self._sequences
 
     def frame_jpeg(self, name: str, index: int, quality: int = 90) -> bytes:
@@ -256,7 +249,8 @@ class ReviewSession:
         with self.lock:
             if self.job.state == "running":
                 raise ReviewError("a re-run is already running", 409)
-            command = [sys.executable, "-m", "vasr.cli.main", "annotate", *self.command()]
+            self.config()  # a run without its settings cannot be re-run: say so now
+            command = [sys.executable, "-m", "vasr.run", str(self.out)]
             self.job = Job(state="running", started=time.time())
             job = self.job
         thread = threading.Thread(target=self._run, args=(command, job), daemon=True)

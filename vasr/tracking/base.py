@@ -10,6 +10,10 @@ guess.
 vectorise on CPU and GPU. `SequentialBatch` turns any single `Tracker` into one, so every tracker can be
 driven the same way.
 
+vasr knows more than an online tracker is told: where each track must arrive and what the human's other
+boxes look like. Every `BatchTracker` declares what of that it reads (``needs``, a `TrackerNeeds`) and gets
+it with each batch of tracks as one `TrackContext`; a tracker that needs nothing gets an empty one.
+
 Boxes are float ``x, y, w, h`` in 0-based pixels; frames are RGB ``uint8`` arrays of shape ``(H, W, 3)``."""
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ class SnippetEnds:
     Row ``i`` belongs to track ``i`` of a batch: the frame of the snippet's other keyframe, the human box on
     it (NaN where there is none: the tail after the last keyframe, or a keyframe the human marked
     target-absent) and the number of ``track`` calls after which the track reaches that frame. A
-    `BatchTracker` that sets ``uses_snippet_ends = True`` receives it as ``initialize(..., ends=...)``."""
+    `BatchTracker` whose ``needs.ends`` is set receives it in its `TrackContext`."""
 
     frames: list[np.ndarray]
     boxes: np.ndarray  # (B, 4) float64, NaN rows where there is no end box
@@ -93,8 +97,8 @@ class KeyframeMemory:
 
     Column ``m`` is one keyframe (its frame and human box); row ``i`` of ``uses`` says which of them track
     ``i`` of a batch may learn the target's look from: the usable keyframes within the tracker's
-    ``memory_reach`` keyframes of its snippet, its own start excluded (`vasr.tracking.snippets`). A
-    `BatchTracker` with ``memory_reach > 0`` receives it as ``initialize(..., memory=...)``."""
+    ``needs.memory_reach`` keyframes of its snippet, its own start excluded (`vasr.tracking.snippets`). A
+    `BatchTracker` with ``needs.memory_reach > 0`` receives it in its `TrackContext`."""
 
     frames: list[np.ndarray]
     boxes: np.ndarray  # (M, 4) float64 human boxes
@@ -106,6 +110,28 @@ class KeyframeMemory:
             raise TrackerInputError(
                 f"keyframe memory of {count} frames and {len(self.boxes)} boxes, used as {self.uses.shape}"
             )
+
+
+@dataclass(frozen=True)
+class TrackerNeeds:
+    """What of the `TrackContext` a `BatchTracker` reads: each track's snippet end (``ends``) and the human's
+    keyframes within ``memory_reach`` keyframes of its snippet (0: none). What it does not read is not
+    decoded for it, and changing it does not re-track its snippets."""
+
+    ends: bool = False
+    memory_reach: int = 0
+
+
+NOTHING = TrackerNeeds()
+
+
+@dataclass(frozen=True)
+class TrackContext:
+    """What vasr tells a batch of tracks beyond their start: ``None`` for what the tracker's ``needs`` did
+    not ask for."""
+
+    ends: SnippetEnds | None = None
+    memory: KeyframeMemory | None = None
 
 
 @runtime_checkable
@@ -134,9 +160,13 @@ class BatchTracker(Protocol):
     provides_confidence: bool
     provides_response: bool
     response_size: int
+    needs: TrackerNeeds
 
-    def initialize(self, frames: Sequence[np.ndarray], boxes: np.ndarray) -> None:
-        """Start ``len(frames)`` tracks, track ``i`` on ``frames[i]`` at ``boxes[i]`` (``(B, 4)``)."""
+    def initialize(
+        self, frames: Sequence[np.ndarray], boxes: np.ndarray, context: TrackContext | None = None
+    ) -> None:
+        """Start ``len(frames)`` tracks, track ``i`` on ``frames[i]`` at ``boxes[i]`` (``(B, 4)``), with what
+        ``needs`` asked for in ``context`` (row ``i`` of each part belongs to track ``i``)."""
         ...
 
     def track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
@@ -164,7 +194,10 @@ def check_init_box(frame: np.ndarray, box: np.ndarray) -> np.ndarray:
 
 
 class SequentialBatch:
-    """A `BatchTracker` made of one single `Tracker` per track (for trackers that do not batch natively)."""
+    """A `BatchTracker` made of one single `Tracker` per track (for trackers that do not batch natively;
+    an online tracker reads no context)."""
+
+    needs = NOTHING
 
     def __init__(self, factory: Callable[[], Tracker]) -> None:
         self.factory = factory
@@ -175,7 +208,9 @@ class SequentialBatch:
         self.response_size = probe.response_size
         self._trackers: list[Tracker] = []
 
-    def initialize(self, frames: Sequence[np.ndarray], boxes: np.ndarray) -> None:
+    def initialize(
+        self, frames: Sequence[np.ndarray], boxes: np.ndarray, context: TrackContext | None = None
+    ) -> None:
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         if len(frames) != len(boxes):
             raise TrackerInputError(f"{len(frames)} frames but {len(boxes)} boxes")

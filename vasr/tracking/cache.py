@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from vasr.atomic import atomic_write
-from vasr.data.keyframes import keyframe_indices
+from vasr.data.keyframes import Keyframes, keyframe_indices
 from vasr.data.sequence import Sequence
 from vasr.directions import DIRECTIONS
 from vasr.errors import VasrError
@@ -76,11 +76,13 @@ def _key_text(key: dict[str, Any]) -> str:
     return json.dumps(key, sort_keys=True, indent=2, default=str) + "\n"
 
 
-def sequence_fingerprint(sequence: Sequence, keyframes: np.ndarray) -> str:
-    """Hash of what the tracks of ``sequence`` depend on: frame count, keyframes and their boxes (NaN where
-    the target is invisible, since then the box values are junk and unused)."""
-    keys = np.asarray(keyframes, dtype=np.int64)
-    boxes = np.where(sequence.visible[keys, None], sequence.boxes[keys], np.nan).astype("<f8")
+def sequence_fingerprint(sequence: Sequence, keyframes: Keyframes | np.ndarray) -> str:
+    """Hash of what the tracks of ``sequence`` depend on: frame count, keyframes and the human's boxes on
+    them (NaN where the target is absent; frame indices: the ground truth plays the human)."""
+    if not isinstance(keyframes, Keyframes):
+        keyframes = Keyframes.of(sequence, keyframes)
+    keys = keyframes.indices
+    boxes = keyframes.boxes.astype("<f8")
     digest = hashlib.sha256()
     digest.update(np.int64(len(sequence)).astype("<i8").tobytes())
     digest.update(keys.astype("<i8").tobytes())

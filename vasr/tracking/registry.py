@@ -14,7 +14,6 @@ from vasr.tracking.base import BatchTracker, SequentialBatch
 TRACKERS: dict[str, str] = {
     "dcf": "vasr.tracking.dcf:DCFTracker",
     "dcf-accurate": "vasr.tracking.dcf:DCFAccurateTracker",
-    "dcf-deep": "vasr.tracking.dcf:DCFDeepTracker",
     "csrt": "vasr.tracking.opencv:CSRTTracker",
     "kcf": "vasr.tracking.opencv:KCFTracker",
     "dimp": "vasr.tracking.pytracking_adapter:DiMPTracker",
@@ -39,14 +38,20 @@ def tracker_class(name: str) -> type:
     return getattr(importlib.import_module(module), attribute)
 
 
-def build_batch_tracker(name: str, **options: Any) -> BatchTracker:
-    """A `BatchTracker` for ``name``: the tracker itself when it batches natively, else one per track.
+class TrackerOptionError(VasrError, TypeError):
+    """A tracker option the tracker does not take, or a value it refuses."""
 
-    A class batches natively when it defines ``batched = True``."""
+
+def build_batch_tracker(name: str, **options: Any) -> BatchTracker:
+    """A `BatchTracker` for ``name``: the tracker itself when it batches natively (its class defines
+    ``batched = True``), else one per track. An option it does not take is a `TrackerOptionError`."""
     cls = tracker_class(name)
-    if getattr(cls, "batched", False):
-        return cls(**options)
-    return SequentialBatch(lambda: cls(**options))
+    try:
+        if getattr(cls, "batched", False):
+            return cls(**options)
+        return SequentialBatch(lambda: cls(**options))
+    except (TypeError, ValueError) as error:
+        raise TrackerOptionError(f"tracker {name!r}: {error}") from None
 
 
 def parse_tracker_options(pairs: list[str]) -> dict[str, Any]:

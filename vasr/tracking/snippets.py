@@ -1,16 +1,17 @@
 """Preliminary annotations: one tracker run forward and backward over every snippet between keyframes.
 
-For the snippet ``(a, b)`` between consecutive keyframes the forward track starts at ``a`` on the human box
-``sequence.boxes[a]`` and gives frames ``a+1 .. b-1``; the backward track starts at ``b`` and gives
-``b-1 .. a+1``. Every frame then has up to two candidate results, which T-Assess later chooses between.
+For the snippet ``(a, b)`` between consecutive keyframes the forward track starts at ``a`` on the human's
+box there (`vasr.data.keyframes.Keyframes`, never the ground truth) and gives frames ``a+1 .. b-1``; the
+backward track starts at ``b`` and gives ``b-1 .. a+1``. Every frame then has up to two candidate results,
+which T-Assess later chooses between.
 
 Bookkeeping policies (each one tested):
 
 * **Keyframes** hold the human box in *both* directions, ``valid=True``, confidence NaN and an all-zero
-  response map: the box is ground truth, not a tracker output, so it has no confidence of its own.
-* **Invisible keyframes** (``visible=False`` or a non-finite / empty / off-frame box) cannot start a tracker:
-  the direction that would start there stays invalid for the whole snippet, and the keyframe row itself is
-  invalid (NaN box) in both directions, since the human said "no target here".
+  response map: the box is the human's, not a tracker output, so it has no confidence of its own.
+* **Unusable keyframes** (the human said "absent", or a non-finite / empty / off-frame box) cannot start a
+  tracker: the direction that would start there stays invalid for the whole snippet, and the keyframe row
+  itself is invalid (NaN box) in both directions, since the human said "no target here".
 * **Tail** after the last keyframe (when the last frame is not a keyframe): forward only; backward invalid.
   **Head** before the first keyframe (only with hand-made keyframes; `keyframe_indices` always starts at 0):
   backward only, the mirror image.
@@ -20,9 +21,12 @@ Reuse (a correction round): given the ``previous`` tracks of the same frames by 
 whose snippet is unchanged (same start and end frame, same human boxes on both ends) is copied instead of
 tracked again, so a new keyframe costs the two tracks of the snippet it splits (and the two of the snippet
 it replaces are gone). ``SequenceTracks.steps`` counts the steps actually run, ``reused_steps`` the copied.
-A tracker that learns from the keyframes around its snippet (``memory_reach``, `KeyframeMemory`) also needs
-those unchanged: a new keyframe then re-tracks every track within ``memory_reach`` keyframes of it, since
-the tracker would learn from it now.
+A tracker that learns from the keyframes around its snippet (``needs.memory_reach``, `KeyframeMemory`)
+also needs those unchanged: a new keyframe then re-tracks every track within that many keyframes of it,
+since the tracker would learn from it now.
+
+Context: each ``initialize`` gets a `TrackContext` with what the tracker declared it reads (``needs``): each
+track's snippet end (`SnippetEnds`) and the keyframes around it (`KeyframeMemory`).
 
 Batching: every forward and backward track of a sequence runs through one `BatchTracker` in lock-step. Tracks
 are grouped by length (adjacent keyframes give the same length except near the end), each group is one
@@ -40,10 +44,18 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from vasr.data.keyframes import snippets
+from vasr.data.keyframes import Keyframes, snippets
 from vasr.data.sequence import Sequence
-from vasr.directions import BACKWARD, DIRECTIONS, FORWARD, STEP
-from vasr.tracking.base import BatchTracker, KeyframeMemory, SnippetEnds, TrackerInputError, check_init_box
+from vasr.directions import BACKWARD, FORWARD, STEP
+from vasr.tracking.base import (
+    BatchTracker,
+    KeyframeMemory,
+    SnippetEnds,
+    TrackBatch,
+    TrackContext,
+    TrackerInputError,
+    check_init_box,
+)
 from vasr.tracking.registry import tracker_config
 
 DEFAULT_FRAME_CACHE_BYTES = 256 * 2**20  # decoded frames kept between steps (about 90 LaSOT 720p frames)
@@ -118,30 +130,38 @@ class _Track:
         return self.start + STEP[self.direction] * np.arange(1, self.length + 1, dtype=np.int64)
 
 
-def _usable_start(sequence: Sequence, index: int) -> bool:
-    if not sequence.visible[index]:
-        return False
-    box = sequence.boxes[index]
-    if not np.isfinite(box).all() or box[2] <= 0 or box[3] <= 0:
-        return False
-    width, height = sequence.image_size
-    x, y, w, h = box
-    return x < width and y < height and x + w > 0 and y + h > 0
+def usable_keyframes(keyframes: Keyframes, image_size: tuple[int, int]) -> dict[int, bool]:
+    """``frame -> whether a tracker can start on that keyframe``: the human saw the target there and its box
+    is finite, has an area and overlaps the ``(width, height)`` image."""
+    width, height = image_size
+    usable = {}
+    for k, box, visible in zip(keyframes.indices, keyframes.boxes, keyframes.visible, strict=True):
+        x, y, w, h = box
+        finite = bool(np.isfinite(box).all())
+        usable[int(k)] = bool(visible and finite and w > 0 and h > 0 and x < width and y < height)
+        usable[int(k)] = usable[int(k)] and bool(x + w > 0 and y + h > 0)
+    return usable
+
+
+def as_keyframes(sequence: Sequence, keyframes: Keyframes | np.ndarray) -> Keyframes:
+    """``keyframes`` as the human's boxes: given as such, or frame indices on which the ground truth plays
+    the human (`Keyframes.of`)."""
+    return keyframes if isinstance(keyframes, Keyframes) else Keyframes.of(sequence, keyframes)
 
 
 def plan_tracks(
-    sequence: Sequence, keyframes: np.ndarray, directions: tuple[int, ...] = (FORWARD, BACKWARD)
+    sequence: Sequence, keyframes: Keyframes | np.ndarray, directions: tuple[int, ...] = (FORWARD, BACKWARD)
 ) -> list[_Track]:
     """The tracks needed for ``sequence``: two per snippet (one each way), the tail and head, minus the ones
     that would start on an unusable keyframe or give no frame (and those of a direction not asked for)."""
     n = len(sequence)
-    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
+    keyframes = as_keyframes(sequence, keyframes)
+    keys = keyframes.indices
     if keys.size == 0:
         raise ValueError(f"{sequence.name}: no keyframe")
     if keys[0] < 0 or keys[-1] >= n:
         raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} outside 0..{n - 1}")
-    usable = {int(k): _usable_start(sequence, int(k)) for k in keys}
-    return _plan(n, keys, usable, directions)
+    return _plan(n, keys, usable_keyframes(keyframes, sequence.image_size), directions)
 
 
 def _plan(
@@ -203,58 +223,57 @@ class _FrameCache:
         return [found[i] for i in indices]
 
 
-def _end_box(boxes_at: dict[int, np.ndarray], frame: int) -> np.ndarray:
-    """The human box at ``frame`` (NaN when it is no keyframe, absent, or past either end)."""
-    return boxes_at.get(frame, np.full(4, np.nan))
-
-
 def _reusable(
     previous: SequenceTracks | None,
-    sequence: Sequence,
-    keys: np.ndarray,
+    n: int,
+    keyframes: Keyframes,
+    usable: dict[int, bool],
     planned: list[_Track],
     reach: int = 0,
 ) -> set[_Track]:
     """The ``planned`` tracks whose snippet ``previous`` tracked with the same human boxes at both ends (and,
     for a tracker with a keyframe memory of ``reach``, the same keyframes and boxes around it)."""
-    if previous is None or len(previous) != len(sequence):
+    if previous is None or len(previous) != n:
         return set()
     old_keys = np.asarray(previous.keyframes, dtype=np.int64)
     old_boxes = {int(k): previous.forward.boxes[k] for k in old_keys}
-    new_boxes = {int(k): _start_box(sequence, int(k)) for k in keys}
+    new_boxes = {
+        k: (box if usable[k] else np.full(4, np.nan)) for k, box in keyframes.boxes_by_frame().items()
+    }
     old_usable = {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()}
     new_usable = {k: bool(np.isfinite(b).all()) for k, b in new_boxes.items()}
-    old_tracks = set(_plan(len(sequence), old_keys, old_usable))
+    old_tracks = set(_plan(n, old_keys, old_usable))
+    nan = np.full(4, np.nan)
     reusable = set()
     for track in planned:
         if track not in old_tracks:
             continue
         old_seen = (track.start, track.end, *memory_keyframes(old_keys, old_usable, track, reach))
-        new_seen = (track.start, track.end, *memory_keyframes(keys, new_usable, track, reach))
+        new_seen = (track.start, track.end, *memory_keyframes(keyframes.indices, new_usable, track, reach))
         same = old_seen == new_seen and all(
-            np.array_equal(_end_box(old_boxes, f), _end_box(new_boxes, f), equal_nan=True) for f in new_seen
+            np.array_equal(old_boxes.get(f, nan), new_boxes.get(f, nan), equal_nan=True) for f in new_seen
         )
         if same:
             reusable.add(track)
     return reusable
 
 
-def _has_end(sequence: Sequence, track: _Track) -> bool:
+def _has_end(n: int, usable: dict[int, bool], track: _Track) -> bool:
     """Whether the track ends on a keyframe a tracker can learn from (not the tail or head, not a keyframe
     the human marked as target-absent)."""
-    return 0 <= track.end < len(sequence) and _usable_start(sequence, track.end)
+    return 0 <= track.end < n and usable.get(track.end, False)
 
 
 def _snippet_ends(
-    sequence: Sequence, group: list[_Track], frames: _FrameCache, starts: list[np.ndarray]
+    plan: _Plan, group: list[_Track], frames: _FrameCache, starts: list[np.ndarray]
 ) -> SnippetEnds:
     """The other keyframe of each track of ``group``; a track without one gets its start frame and a NaN
     box (the tracker then tracks it one-ended)."""
-    has_end = [_has_end(sequence, t) for t in group]
+    has_end = [_has_end(plan.n, plan.usable, t) for t in group]
     decoded = iter(frames.get_many([t.end for t, ok in zip(group, has_end, strict=True) if ok]))
     end_frames = [next(decoded) if ok else start for ok, start in zip(has_end, starts, strict=True)]
     boxes = np.stack(
-        [sequence.boxes[t.end] if ok else np.full(4, np.nan) for t, ok in zip(group, has_end, strict=True)]
+        [plan.boxes[t.end] if ok else np.full(4, np.nan) for t, ok in zip(group, has_end, strict=True)]
     )
     return SnippetEnds(end_frames, boxes.astype(np.float64), np.array([t.length + 1 for t in group]))
 
@@ -265,29 +284,33 @@ def _group_memory(group: list[_Track], memory: dict[_Track, tuple[int, ...]]) ->
     return sorted({k for t in group for k in memory.get(t, ())})
 
 
-def _keyframe_memory(
-    sequence: Sequence, group: list[_Track], frames: _FrameCache, memory: dict[_Track, tuple[int, ...]]
-) -> KeyframeMemory | None:
+def _keyframe_memory(plan: _Plan, group: list[_Track], frames: _FrameCache) -> KeyframeMemory | None:
     """The keyframes the tracks of ``group`` learn from besides their two ends, each frame read once; None
     when no track has any."""
-    keys = _group_memory(group, memory)
+    keys = _group_memory(group, plan.memory)
     if not keys:
         return None
     column = {k: m for m, k in enumerate(keys)}
     uses = np.zeros((len(group), len(keys)), dtype=bool)
     for row, track in enumerate(group):
-        uses[row, [column[k] for k in memory.get(track, ())]] = True
-    boxes = np.stack([sequence.boxes[k] for k in keys]).astype(np.float64)
+        uses[row, [column[k] for k in plan.memory.get(track, ())]] = True
+    boxes = np.stack([plan.boxes[k] for k in keys]).astype(np.float64)
     return KeyframeMemory(frames.get_many(keys), boxes, uses)
 
 
-def _start_box(sequence: Sequence, index: int) -> np.ndarray:
-    """The box a track starting at keyframe ``index`` starts from (NaN when it cannot start there)."""
-    return sequence.boxes[index].copy() if _usable_start(sequence, index) else np.full(4, np.nan)
+@dataclass(frozen=True)
+class _Plan:
+    """What every group of one sequence's tracks reads: its length, the human's boxes, which keyframes can
+    start a track, and each track's memory keyframes."""
+
+    n: int
+    boxes: dict[int, np.ndarray]
+    usable: dict[int, bool]
+    memory: dict[_Track, tuple[int, ...]]
 
 
 def _copy_track(track: _Track, previous: SequenceTracks, results: dict[int, DirectionTracks]) -> None:
-    old = getattr(previous, DIRECTIONS[track.direction])
+    old = previous.forward if track.direction == FORWARD else previous.backward
     new = results[track.direction]
     rows = track.frames
     new.boxes[rows] = old.boxes[rows]
@@ -297,17 +320,17 @@ def _copy_track(track: _Track, previous: SequenceTracks, results: dict[int, Dire
         new.responses[rows] = old.responses[rows]
 
 
-def _keyframe_rows(sequence: Sequence, keys: np.ndarray, result: DirectionTracks) -> None:
-    for k in keys:
-        if _usable_start(sequence, int(k)):
-            result.boxes[k] = sequence.boxes[k]
+def _keyframe_rows(keyframes: Keyframes, usable: dict[int, bool], result: DirectionTracks) -> None:
+    for k, box in keyframes.boxes_by_frame().items():
+        if usable[k]:
+            result.boxes[k] = box
             result.valid[k] = True
 
 
 def track_sequence(
     sequence: Sequence,
     tracker: BatchTracker,
-    keyframes: np.ndarray,
+    keyframes: Keyframes | np.ndarray,
     progress: bool = False,
     *,
     frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
@@ -316,41 +339,43 @@ def track_sequence(
 ) -> SequenceTracks:
     """Track every snippet of ``sequence`` forward and backward with ``tracker`` (see the module policies).
 
+    ``keyframes``: the human's boxes, or frame indices on which the ground truth plays the human.
     ``frame_cache_bytes`` bounds the decoded frames kept between steps; 0 decodes every frame at each step
     that needs it (still once per step). ``directions=(FORWARD,)`` runs the forward tracks only (what an
     online annotation tool does; the backward results stay invalid). ``previous``: earlier tracks of the
     same frames; the tracks of unchanged snippets are copied from them (ignored when another tracker or
     response size made them)."""
     n = len(sequence)
-    keys = np.asarray(keyframes, dtype=np.int64).reshape(-1)
-    tracks = plan_tracks(sequence, keys, directions)
+    keyframes = as_keyframes(sequence, keyframes)
+    keys = keyframes.indices
+    tracks = plan_tracks(sequence, keyframes, directions)
+    usable = usable_keyframes(keyframes, sequence.image_size)
     size = int(tracker.response_size) if tracker.provides_response else None
     results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
     for result in results.values():
-        _keyframe_rows(sequence, keys, result)
+        _keyframe_rows(keyframes, usable, result)
     if previous is not None and (
         previous.tracker != tracker_config(tracker)
         or (previous.forward.responses is None) != (size is None)
         or (size is not None and previous.forward.responses.shape[1:] != (size, size))
     ):
         previous = None
-    reach = int(getattr(tracker, "memory_reach", 0))
-    reuse = _reusable(previous, sequence, keys, tracks, reach)
+    needs = tracker.needs
+    reuse = _reusable(previous, n, keyframes, usable, tracks, needs.memory_reach)
     for track in reuse:
         _copy_track(track, previous, results)
     reused_steps = sum(t.length for t in reuse)
     tracks = [t for t in tracks if t not in reuse]
 
-    two_ended = bool(getattr(tracker, "uses_snippet_ends", False))
-    usable = {int(k): _usable_start(sequence, int(k)) for k in keys}
-    memory = {t: memory_keyframes(keys, usable, t, reach) for t in tracks}
+    memory = {t: memory_keyframes(keys, usable, t, needs.memory_reach) for t in tracks}
+    plan = _Plan(n, keyframes.boxes_by_frame(), usable, memory)
     groups: dict[int, list[_Track]] = {}
     for track in tracks:
         groups.setdefault(track.length, []).append(track)
     uses: Counter[int] = Counter()
     for track in tracks:
         uses.update([track.start, *(track.frame_at(s) for s in range(track.length))])
-        if two_ended and _has_end(sequence, track):
+        if needs.ends and _has_end(n, usable, track):
             uses[track.end] += 1
     for group in groups.values():  # each group reads its memory's frames once
         uses.update(_group_memory(group, memory))
@@ -360,8 +385,7 @@ def track_sequence(
     seconds = 0.0
     with tqdm(total=total, desc=sequence.name, unit="step", disable=not progress, leave=False) as bar:
         for length in sorted(groups, reverse=True):
-            group = groups[length]
-            seconds += _run_group(sequence, tracker, group, frames, results, bar, two_ended, memory)
+            seconds += _run_group(sequence.name, tracker, plan, groups[length], frames, results, bar)
     return SequenceTracks(
         name=sequence.name,
         keyframes=keys.copy(),
@@ -374,33 +398,34 @@ def track_sequence(
     )
 
 
+def _context(
+    tracker: BatchTracker, plan: _Plan, group: list[_Track], frames: _FrameCache, starts: list[np.ndarray]
+) -> TrackContext:
+    """What ``tracker`` declared it reads (``needs``) of the tracks of ``group``."""
+    ends = _snippet_ends(plan, group, frames, starts) if tracker.needs.ends else None
+    memory = _keyframe_memory(plan, group, frames) if tracker.needs.memory_reach > 0 else None
+    return TrackContext(ends=ends, memory=memory)
+
+
 def _run_group(
-    sequence: Sequence,
+    name: str,
     tracker: BatchTracker,
+    plan: _Plan,
     group: list[_Track],
     frames: _FrameCache,
     results: dict[int, DirectionTracks],
     bar: tqdm,
-    two_ended: bool = False,
-    memory: dict[_Track, tuple[int, ...]] | None = None,
 ) -> float:
-    """One ``initialize`` and ``length`` lock-step ``track`` calls for tracks of equal length; returns the
-    seconds spent inside the tracker. A tracker that ``uses_snippet_ends`` also gets each track's other
-    keyframe (`SnippetEnds`), one with a ``memory_reach`` the keyframes around it (`KeyframeMemory`)."""
-
+    """One ``initialize`` (with the group's `TrackContext`) and ``length`` lock-step ``track`` calls for
+    tracks of equal length; returns the seconds spent inside the tracker."""
     starts = frames.get_many([t.start for t in group])
-    boxes = np.stack([check_init_box(f, sequence.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
-    context: dict[str, SnippetEnds | KeyframeMemory] = {}
-    if two_ended:
-        context["ends"] = _snippet_ends(sequence, group, frames, starts)
-    remembered = _keyframe_memory(sequence, group, frames, memory or {})
-    if remembered is not None:
-        context["memory"] = remembered
+    boxes = np.stack([check_init_box(f, plan.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
+    context = _context(tracker, plan, group, frames, starts)
     begin = time.perf_counter()
     try:
-        tracker.initialize(starts, boxes, **context)
+        tracker.initialize(starts, boxes, context)
     except TrackerInputError as error:
-        raise TrackerInputError(f"{sequence.name}: {error}") from error
+        raise TrackerInputError(f"{name}: {error}") from error
     seconds = time.perf_counter() - begin
     for step in range(group[0].length):
         indices = [t.frame_at(step) for t in group]
@@ -408,25 +433,32 @@ def _run_group(
         begin = time.perf_counter()
         batch = tracker.track(batch_frames)
         seconds += time.perf_counter() - begin
-        boxes = np.asarray(batch.boxes, dtype=np.float64).reshape(-1, 4)
-        if len(boxes) != len(group):
-            raise TrackerInputError(f"{tracker.name} returned {len(boxes)} boxes for {len(group)} tracks")
-        confidences = np.asarray(batch.confidences, dtype=np.float64).reshape(-1)
-        maps = None if results[FORWARD].responses is None else batch.responses
-        if maps is not None and np.shape(maps)[1:] != results[FORWARD].responses.shape[1:]:
-            raise TrackerInputError(
-                f"{tracker.name} returned response maps of shape {np.shape(maps)[1:]}, "
-                f"expected {results[FORWARD].responses.shape[1:]} (its response_size)"
-            )
-        for row, (track, index) in enumerate(zip(group, indices, strict=True)):
-            result = results[track.direction]
-            ok = bool(np.isfinite(boxes[row]).all())
-            result.valid[index] = ok
-            if not ok:
-                continue
-            result.boxes[index] = boxes[row]
-            result.confidences[index] = confidences[row]
-            if maps is not None:
-                result.responses[index] = maps[row]
+        _store_step(tracker.name, batch, group, indices, results)
         bar.update(len(group))
     return seconds
+
+
+def _store_step(
+    name: str, batch: TrackBatch, group: list[_Track], indices: list[int], results: dict[int, DirectionTracks]
+) -> None:
+    """One step's results of ``group`` into each track's direction, checked against what was asked."""
+    boxes = np.asarray(batch.boxes, dtype=np.float64).reshape(-1, 4)
+    if len(boxes) != len(group):
+        raise TrackerInputError(f"{name} returned {len(boxes)} boxes for {len(group)} tracks")
+    confidences = np.asarray(batch.confidences, dtype=np.float64).reshape(-1)
+    maps = None if results[FORWARD].responses is None else batch.responses
+    if maps is not None and np.shape(maps)[1:] != results[FORWARD].responses.shape[1:]:
+        raise TrackerInputError(
+            f"{name} returned response maps of shape {np.shape(maps)[1:]}, "
+            f"expected {results[FORWARD].responses.shape[1:]} (its response_size)"
+        )
+    for row, (track, index) in enumerate(zip(group, indices, strict=True)):
+        result = results[track.direction]
+        ok = bool(np.isfinite(boxes[row]).all())
+        result.valid[index] = ok
+        if not ok:
+            continue
+        result.boxes[index] = boxes[row]
+        result.confidences[index] = confidences[row]
+        if maps is not None:
+            result.responses[index] = maps[row]

@@ -6,13 +6,18 @@ from __future__ import annotations
 import argparse
 import functools
 import inspect
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from vasr.atomic import remove_stale_temporaries, writable_folder
-from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.cli.dataset_args import (
+    add_dataset_arguments,
+    add_keyframe_arguments,
+    add_tracker_arguments,
+    load_sequences,
+    tracker_options,
+)
 from vasr.errors import VasrError
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.cache import TrackCache
@@ -23,24 +28,13 @@ from vasr.tracking.distributed import (
     launch,
     run_tracking,
 )
-from vasr.tracking.registry import DEFAULT_TRACKER, TRACKERS, build_batch_tracker, tracker_class
+from vasr.tracking.registry import build_batch_tracker, tracker_class
 
 DEFAULT_CACHE = Path("cache/tracks")
 
 
 class TrackCommandError(VasrError):
     """The tracker cannot be built, or a tracking process failed."""
-
-
-def parse_option(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE parsed as JSON (``3``, ``0.5``, ``true``, ``[1,2]``) or kept as a string."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key.strip(), json.loads(value)
-    except ValueError:
-        return key.strip(), value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,23 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_dataset_arguments(parser)
     add_keyframe_arguments(parser)
+    add_tracker_arguments(parser, "tracker to run (default: %(default)s)")
     group = parser.add_argument_group("tracking")
-    group.add_argument(
-        "--tracker",
-        choices=sorted(TRACKERS),
-        default=DEFAULT_TRACKER,
-        help="tracker to run (default: %(default)s)",
-    )
-    group.add_argument(
-        "--tracker-option",
-        dest="tracker_options",
-        type=parse_option,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="tracker constructor option, VALUE parsed as JSON (repeatable), e.g. --tracker-option "
-        "search_scale=2.5",
-    )
     group.add_argument(
         "--cache",
         type=Path,
@@ -139,7 +118,7 @@ def execute(args: argparse.Namespace) -> int:
     with distributed_context() as (rank, _world):
         _, _, local_rank = env_rank_world()
         factory = tracker_factory(
-            args.tracker, dict(args.tracker_options), resolve_device(args.device, local_rank)
+            args.tracker, tracker_options(args), resolve_device(args.device, local_rank)
         )
         sequences = load_sequences(args)
         summary = run_tracking(

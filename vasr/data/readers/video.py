@@ -17,36 +17,26 @@ index that is negative, not an integer, given twice or beyond the video's last f
 width or height that is not positive; a box entirely outside the image. (A keyframe box partly outside the
 image is fine: the target is leaving the frame.)
 
-The returned `Sequence` has NaN boxes and ``visible = False`` everywhere but at the keyframes;
-``metadata["keyframes"]`` is the sorted int64 array of keyframe indices and ``metadata["keyframe_visible"]``
-the matching bool array (False where the keyframe says ``absent``).
+The returned `Sequence` has no ground truth (NaN boxes, ``visible = False``): the file's boxes are the
+human's, in ``sequence.keyframes`` (`vasr.data.keyframes.Keyframes`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from vasr.data.frames import FrameSource, ImageFolderFrames, VideoFileFrames
+from vasr.data.keyframes import Keyframes
 from vasr.data.readers.box_text import read_text_lines, split_fields
 from vasr.data.readers.layout import list_numbered_images
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
 
 ABSENT = "absent"
-
-
-@dataclass(frozen=True)
-class Keyframes:
-    """Keyframes of one video, sorted by frame index."""
-
-    indices: np.ndarray  # (K,) int64
-    boxes: np.ndarray  # (K, 4) float64, NaN where absent
-    visible: np.ndarray  # (K,) bool
 
 
 def keyframe_box_problem(box: tuple[float, float, float, float], image_size: tuple[int, int]) -> str | None:
@@ -114,16 +104,8 @@ def _sequence(name: str, frames: FrameSource, keyframe_path: Path, source: Path)
     keyframes = read_keyframes(keyframe_path, len(frames), frames.size)
     boxes = np.full((len(frames), 4), np.nan)
     visible = np.zeros(len(frames), dtype=bool)
-    boxes[keyframes.indices] = keyframes.boxes
-    visible[keyframes.indices] = keyframes.visible
-    metadata = {
-        "dataset": "video",
-        "path": source,
-        "keyframe_file": keyframe_path,
-        "keyframes": keyframes.indices,
-        "keyframe_visible": keyframes.visible,
-    }
-    return Sequence(name, frames, boxes, visible, metadata)
+    metadata = {"dataset": "video", "path": source, "keyframe_file": keyframe_path}
+    return Sequence(name, frames, boxes, visible, metadata, keyframes=keyframes)
 
 
 def load_video(video: str | Path, keyframes: str | Path, name: str | None = None) -> Sequence:

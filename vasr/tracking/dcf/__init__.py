@@ -1,18 +1,12 @@
 """vasr's built-in tracker: a batched discriminative correlation filter in torch.
 
-Three presets, one registry name each: ``dcf`` (fast, one-ended), ``dcf-accurate`` (uses both ends of its
-snippet and re-detects a lost target) and ``dcf-deep`` (``dcf-accurate`` plus CNN-feature filters).
+Two presets, one registry name each: ``dcf`` (fast, one-ended) and ``dcf-accurate`` (uses both ends of its
+snippet and the keyframes around it, re-detects a lost target, solves its filter exactly).
 
-One module per job: `crops` (search windows out of frames), `features` (HOG-like and colour), `deep`
-(filters on EfficientNet-Lite0 layers), `filters` (Fourier-domain ridge regression, peaks, maps), `scale`
-(size and aspect search), `tracker` (`DCFTracker`, batched, its presets, and `DCFSingleTracker`)."""
+One module per job: `crops` (search windows out of frames), `features` (HOG-like and colour), `filters`
+(Fourier-domain ridge regression, peaks, maps), `scale` (size and aspect search), `tracker` (`DCFTracker`,
+batched, its presets, and `DCFSingleTracker`)."""
 
-from vasr.tracking.dcf.tracker import (
-    DCFAccurateTracker,
-    DCFConfig,
-    DCFDeepTracker,
-    DCFSingleTracker,
-    DCFTracker,
-)
+from vasr.tracking.dcf.tracker import DCFAccurateTracker, DCFConfig, DCFSingleTracker, DCFTracker
 
-__all__ = ["DCFAccurateTracker", "DCFConfig", "DCFDeepTracker", "DCFSingleTracker", "DCFTracker"]
+__all__ = ["DCFAccurateTracker", "DCFConfig", "DCFSingleTracker", "DCFTracker"]

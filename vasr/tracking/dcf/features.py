@@ -4,7 +4,7 @@
 * ``colour``: per-cell mean of an opponent colour space (intensity and two chroma axes), which helps on
   low-texture targets and separates look-alikes that differ in colour.
 
-CNN features get filters of their own (`vasr.tracking.dcf.deep`). Each group is scaled to unit mean energy
+Each group is scaled to unit mean energy
 per cell so no group drowns the others."""
 
 from __future__ import annotations

@@ -131,12 +131,6 @@ def subpixel_peak(response: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, t
     return value, torch.stack((shift_x, shift_y), dim=1), index
 
 
-def peak_to_sidelobe(response: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    """Peak-to-sidelobe ratio ``(max - mean) / std`` of maps ``(B, G, G)``: high for one sharp peak."""
-    flat = response.reshape(len(response), -1)
-    return (value - flat.mean(dim=1)) / (flat.std(dim=1) + 1e-6)
-
-
 def centred_map(response: torch.Tensor, size: int) -> torch.Tensor:
     """Maps ``(B, G, G)`` with zero shift moved to the centre, resampled to ``(B, size, size)``.
 

@@ -2,7 +2,7 @@
 
 Every call advances ``B`` independent tracks (the snippets of a video, or of many videos) with one set of
 batched tensor ops, on CPU or CUDA. Per step and track: resample the search window for a few candidate
-sizes, extract HOG-like + colour (+ optional EfficientNet) features, correlate with the filter in the
+sizes, extract HOG-like + colour features, correlate with the filter in the
 Fourier domain, take the best peak (translation, sub-cell), read scale and aspect off the peak heights,
 then re-learn the filter on the new position with a running average. The peak height is the confidence:
 the filter is trained to answer 1 on the target, so a low peak means the target no longer looks like
@@ -23,33 +23,33 @@ from vasr.tracking.base import (
     KeyframeMemory,
     SnippetEnds,
     TrackBatch,
+    TrackContext,
     TrackerInputError,
+    TrackerNeeds,
     TrackStep,
     check_init_box,
 )
 from vasr.tracking.dcf import filters
 from vasr.tracking.dcf.crops import as_rgb, crop_windows
-from vasr.tracking.dcf.deep import LITE0_STRIDE_8, LITE0_STRIDE_16, DeepResponse
 from vasr.tracking.dcf.features import FeatureExtractor, group_energy
 from vasr.tracking.dcf.scale import estimate_factors, size_variants
 
 MIN_SIZE = 2.0  # px: a box never shrinks below this, so it always has an area and a usable window
+REDETECT_AREA = 2  # a lost track searches a window this many times wider, at the same cell size
 
 
 @dataclass(frozen=True)
 class DCFConfig:
-    """Every setting that changes the tracker's results (all of it goes into the cache key)."""
+    """Every setting that changes the tracker's results (all of it goes into the cache key). The defaults
+    are the ``dcf`` preset; each other preset is a dict of the fields it changes."""
 
     template: int = 128  # side in px of the resampled search window
     cell: int = 4  # feature cell in px of the template: the filter grid is template // cell
-    search_area: float = 3.0  # search window side / sqrt(target area); 4 and 5 measured worse
+    search_area: float = 3.0  # search window side / sqrt(target area)
     window_aspect: float = 0.5  # 0: square window, 1: window with the target's aspect
     hog: bool = True
     colour: bool = True
     colour_weight: float = 0.5
-    deep_response: float = 0.0  # >0: weight of the deep layers' own filters in the response (0: off)
-    # EfficientNet-Lite0 blocks whose outputs get a filter each (strides 8 and 16)
-    deep_depths: tuple[int, ...] = (LITE0_STRIDE_8, LITE0_STRIDE_16)
     sigma: float = 0.1  # label width / sqrt(target area in cells)
     lam: float = 1e-2  # ridge penalty
     # The online filter solves for all channels jointly over its history (MCCF: a channel covariance per
@@ -59,19 +59,15 @@ class DCFConfig:
     scale_step: float = 1.03  # 1: no scale estimation
     aspect_step: float = 1.03  # 1: no aspect search (then 3 windows per step instead of 5)
     scale_penalty: float = 0.98  # off-centre sizes must beat the current one by 2%
-    scale_damping: float = 1.0  # share of the measured log-size change applied per frame
     support: float = 1.5  # >0: filter support limited to this many target sizes (CSR-DCF-like); 0: none
-    train_on_search: bool = True  # learn from the re-centred search sample (no second feature pass)
     update_threshold: float = 0.0  # skip the model update when the peak falls below this
-    confidence: str = "peak"  # "peak" height or "psr" (peak-to-sidelobe ratio)
     # Both ends of the snippet (`SnippetEnds`; each off at 0):
     end_weight: float = 0.0  # share of the end keyframe's filter in the response on arrival
     end_power: float = 1.0  # that share grows as (steps done / steps to the end) ** end_power
     size_prior: float = 0.0  # per-frame pull of the log size towards the start-to-end interpolation
-    # Re-detection (off at 0): a peak below redetect_below searches a window redetect_area times wider and
-    # moves there when that peak is redetect_margin times higher.
+    # Re-detection (off at 0): a peak below redetect_below searches a window twice as wide (REDETECT_AREA)
+    # and moves there when that peak is redetect_margin times higher.
     redetect_below: float = 0.0
-    redetect_area: float = 2.0
     redetect_margin: float = 1.0
     # A lost track (peak below redetect_below, so off while that is 0) also searches a wide window on the
     # straight path between its two human boxes, at the point its progress reaches (a target that left the
@@ -95,13 +91,12 @@ class DCFTracker:
     and far more so when another job shares the cores; run one process per core (``vasr track --procs``)
     for parallelism.
 
-    After each `track`, ``last_peak`` and ``last_psr`` hold both failure cues per track (the confidence
-    is one of them, by ``confidence``), for diagnostics and for choosing between them.
+    The confidence is the response peak: the filter is trained to answer 1 on the target.
 
     Subclasses are the registry's presets: a ``name`` and the ``preset`` options that differ from
-    `DCFConfig`'s defaults (`DCFAccurateTracker`, `DCFDeepTracker`). With ``end_weight`` or ``size_prior``
-    on, the tracker ``uses_snippet_ends``: `track_sequence` then passes each track's end keyframe; with a
-    ``memory_reach``, the keyframes around its snippet too."""
+    `DCFConfig`'s defaults (`DCFAccurateTracker`). With ``end_weight`` or ``size_prior`` on, the tracker's
+    ``needs`` ask for each track's end keyframe; with a ``memory_reach``, the keyframes around its snippet
+    too."""
 
     name = "dcf"
     batched = True
@@ -115,14 +110,9 @@ class DCFTracker:
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown DCF option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        options = {**self.preset, **options}
-        if "deep_depths" in options:
-            options["deep_depths"] = tuple(int(d) for d in options["deep_depths"])
-        self.settings = DCFConfig(**options)
+        self.settings = DCFConfig(**{**self.preset, **options})
         if self.settings.template % self.settings.cell:
             raise ValueError("template must be a multiple of cell")
-        if self.settings.confidence not in ("peak", "psr"):
-            raise ValueError(f"confidence must be 'peak' or 'psr', got {self.settings.confidence!r}")
         self.device = torch.device(device)
         self.threads = threads
         self.response_size = self.settings.response_size
@@ -132,13 +122,12 @@ class DCFTracker:
         groups = ((s.hog, 1.0), (s.colour, s.colour_weight))
         self._weights = [weight for on, weight in groups if on]
         self._window = filters.cosine_window(self.grid, self.device)
-        self._deep = (
-            DeepResponse(tuple(s.deep_depths), s.template, self.device) if s.deep_response > 0 else None
-        )
         self._variants = size_variants(s.scale_step, s.aspect_step)
         self._count = 0
-        self.uses_snippet_ends = s.end_weight > 0 or s.size_prior > 0
-        self.memory_reach = s.memory_reach if s.memory_share > 0 else 0
+        self.needs = TrackerNeeds(
+            ends=s.end_weight > 0 or s.size_prior > 0,
+            memory_reach=s.memory_reach if s.memory_share > 0 else 0,
+        )
         self._memory: _MemoryFilter | None = None
         self._ends: _EndFilter | None = None
 
@@ -234,28 +223,25 @@ class DCFTracker:
     # --- the BatchTracker interface ---------------------------------------------------------------------
 
     def initialize(
-        self,
-        frames: Sequence[np.ndarray],
-        boxes: np.ndarray,
-        ends: SnippetEnds | None = None,
-        memory: KeyframeMemory | None = None,
+        self, frames: Sequence[np.ndarray], boxes: np.ndarray, context: TrackContext | None = None
     ) -> None:
         """Start one track per frame/box pair; `TrackerInputError` on a frame or box a filter cannot learn.
 
-        With ``ends`` (when the tracker ``uses_snippet_ends``) a second, fixed filter is learned on each
+        With the context's ``ends`` (when ``needs.ends``) a second, fixed filter is learned on each
         track's end keyframe and its response is mixed in with a share that grows towards the end, and the
         size is pulled towards the end box's: the track re-finds a target that changed its look since the
-        start, and arrives where the human's end box says. With ``memory`` (when it has a ``memory_reach``) a
+        start, and arrives where the human's end box says. With its ``memory`` (``needs.memory_reach``) a
         third fixed filter is learned on the keyframes around each track's snippet and has ``memory_share``
         of every response: the track keeps being pulled back to how the human's boxes show the target."""
+        context = context or TrackContext()
         with self._thread_limit(), torch.no_grad():
             self._initialize(frames, boxes)
             self._ends = None
             self._memory = None
-            if ends is not None and self.uses_snippet_ends and bool(ends.known.any()):
-                self._ends = self._learn_ends(frames, boxes, ends)
-            if memory is not None and self.memory_reach > 0:
-                self._memory = self._learn_memory(memory)
+            if context.ends is not None and self.needs.ends and bool(context.ends.known.any()):
+                self._ends = self._learn_ends(frames, boxes, context.ends)
+            if context.memory is not None and self.needs.memory_reach > 0:
+                self._memory = self._learn_memory(context.memory)
 
     def track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
         """Advance every track by one frame (track ``i`` on ``frames[i]``)."""
@@ -282,9 +268,6 @@ class DCFTracker:
         self._group_scale = None
         patches = self._patches(frames, centres, windows[:, None])
         self._learn(self._spectra(frames, centres, windows[:, None], patches)[:, 0], None)
-        if self._deep is not None:
-            fraction = torch.as_tensor(sizes / windows, device=self.device)
-            self._deep.initialize(patches, fraction, self.settings.sigma, self.settings.support)
 
     def _learn_ends(self, frames: Sequence[np.ndarray], boxes: np.ndarray, ends: SnippetEnds) -> _EndFilter:
         """The end filters, learned like the start's on each end box (a track without one gets its start
@@ -354,9 +337,9 @@ class DCFTracker:
         origins: np.ndarray,
     ) -> tuple[torch.Tensor, np.ndarray]:
         """Peak ``(b,)`` and move in px ``(b, 2)`` from ``origins`` of the tracks ``rows`` searched in a
-        window ``redetect_area`` times larger (same pixels per cell, so the same filter, zero-padded)."""
+        window ``REDETECT_AREA`` times larger (same pixels per cell, so the same filter, zero-padded)."""
         s = self.settings
-        factor = max(int(round(s.redetect_area)), 2)
+        factor = REDETECT_AREA
         size, grid = s.template * factor, self.grid * factor
         index = torch.as_tensor(rows, device=self.device)
         wide = windows[rows] * factor
@@ -425,11 +408,6 @@ class DCFTracker:
                 maps = self._ends.mix(maps, spectra)
         if self._memory is not None:
             maps = self._memory.mix(maps, spectra)
-        deep_spectra = None
-        if self._deep is not None:  # the deep layers see the current size's window only
-            current = patches.view(len(frames), -1, *patches.shape[1:])[:, 0]
-            deep, deep_spectra = self._deep.response(current, self.grid, s.lam)
-            maps = (maps + s.deep_response * deep[:, None]) / (1 + s.deep_response)
         batch, count = maps.shape[:2]
         peaks = maps.reshape(batch, count, -1).amax(dim=2)
         penalty = torch.full((count,), s.scale_penalty, device=self.device)
@@ -449,29 +427,22 @@ class DCFTracker:
             if lost.size:
                 found = self._redetect(frames, filt, windows[:, 0], lost, value, moves)
         factors = np.stack((factor_w.double().cpu().numpy(), factor_h.double().cpu().numpy()), axis=1)
-        sizes = self._sizes * factors**s.scale_damping
+        sizes = self._sizes * factors
         if self._ends is not None and s.size_prior > 0:
             sizes = self._ends.pull_size(sizes, s.size_prior)
         centres, sizes = self._clamp(self._centres + moves, sizes)
         self._centres, self._sizes = centres, sizes
 
-        confidence = value if s.confidence == "peak" else filters.peak_to_sidelobe(best_maps, value)
-        self.last_peak = value.double().cpu().numpy()
-        self.last_psr = filters.peak_to_sidelobe(best_maps, value).double().cpu().numpy()
         rate = torch.full((batch,), s.learning_rate, device=self.device, dtype=torch.float32)
         if s.update_threshold > 0:
             rate = torch.where(value >= s.update_threshold, rate, torch.zeros_like(rate))
         rate = torch.where(found, torch.zeros_like(rate), rate)  # a jump's sample is not centred: skip it
-        if deep_spectra is not None:
-            self._deep.update(deep_spectra, shift, self.grid, rate)
-        if s.train_on_search:
-            self._learn(filters.shift_spectrum(spectra[rows, best], shift), rate)
-        elif bool((rate > 0).any()):
-            self._learn(self._spectra(frames, centres, self._search_windows(sizes)[:, None])[:, 0], rate)
+        # learn from the search sample re-centred on the peak: no second feature pass
+        self._learn(filters.shift_spectrum(spectra[rows, best], shift), rate)
 
         boxes = np.concatenate((centres - sizes / 2, sizes), axis=1)
         response = filters.centred_map(best_maps.float(), self.response_size).cpu().numpy().astype(np.float32)
-        return TrackBatch(boxes, confidence.double().cpu().numpy(), response)
+        return TrackBatch(boxes, value.double().cpu().numpy(), response)
 
 
 @dataclass
@@ -567,19 +538,19 @@ TWO_ENDED: dict[str, Any] = {
     "redetect_margin": 1.2,
     "path_search": True,
 }
-"""How ``dcf-accurate`` uses both ends of its snippet, each value chosen on real fold 0 (`vasr.data.folds`)
-and checked on fold 1 and the embedded data (``make bench-tracker``)."""
+"""How ``dcf-accurate`` uses both ends of its snippet: the end keyframe's filter grows to 0.6 of the response
+on arrival, the size is pulled towards the start-to-end interpolation, and a lost track (peak below 0.35)
+searches wider around itself and on the path between the two human boxes. Values chosen on real fold 0
+(`vasr.data.folds`) and checked on fold 1 and the embedded data (``make bench-tracker``)."""
 
 EXACT_FILTER: dict[str, Any] = {"exact_solve": True, "lam": 1.0, "sigma": 0.125}
-"""How ``dcf-accurate`` learns its online filter: the exact multi-channel solution, with the ridge penalty
-and label width chosen for it on real fold 0 (the shared-denominator optimum, 0.01 and 0.1, is too weak a
-penalty and too narrow a label for it)."""
+"""How ``dcf-accurate`` learns its online filter: the exact multi-channel solution, which wants a stronger
+ridge penalty and a wider label than the shared-denominator one (chosen on real fold 0)."""
 
 
 KEYFRAME_MEMORY: dict[str, Any] = {"memory_reach": 4, "memory_share": 0.25}
 """How ``dcf-accurate`` remembers the human's other boxes: the keyframes up to 4 before and 4 after the
-snippet, a quarter of every response; chosen on real fold 0 (reach 2 and all keyframes, shares 0.15 to
-0.35 measured; README, "Trackers")."""
+snippet, a quarter of every response (chosen on real fold 0)."""
 
 
 class DCFAccurateTracker(DCFTracker):
@@ -591,15 +562,6 @@ class DCFAccurateTracker(DCFTracker):
 
     name = "dcf-accurate"
     preset = {**TWO_ENDED, **EXACT_FILTER, **KEYFRAME_MEMORY}
-
-
-class DCFDeepTracker(DCFTracker):
-    """``--tracker dcf-deep``: ``dcf-accurate`` plus filters on EfficientNet-Lite0 at strides 8 and 16, fused
-    with the hand-crafted response. Kept to be measured beside the others: on vasr's clips it is no more
-    accurate and less than half as fast (README, "Trackers")."""
-
-    name = "dcf-deep"
-    preset = {**TWO_ENDED, **EXACT_FILTER, **KEYFRAME_MEMORY, "deep_response": 0.4}
 
 
 class DCFSingleTracker:

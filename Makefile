@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 REAL   ?= ../shared/data/real
 DATA_DIR ?= data/synth
 DATA ?= default
+# Each measured table in docs/ is rewritten by the target that measures it.
+SPLICE = $(PY) docs/splice.py
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
         bench-tracker bench review-screenshot train shipped-weights train-tassess train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal ablations \
@@ -47,17 +49,20 @@ demo: synth  ## the main job on the default data: VASR annotation of the held-ou
 	$(VENV)/bin/vasr baseline --root $(DATA_DIR) --fold 1 --out results/demo/linear
 	$(VENV)/bin/vasr evaluate --root $(DATA_DIR) --fold 1 --pred vasr=results/demo/vasr/vasr linear=results/demo/linear
 
-baselines: $(STAMP)  ## the baseline table on the default data and on $(REAL) (README table)
+baselines: $(STAMP)  ## linear interpolation on the default data and on $(REAL) (docs/results.md)
 	$(MAKE) synth
 	$(VENV)/bin/vasr baseline --dataset lasot --root $(DATA_DIR) --out results/synth/linear
-	$(VENV)/bin/vasr evaluate --dataset lasot --root $(DATA_DIR) --pred results/synth/linear --csv results/synth/linear.csv
+	$(VENV)/bin/vasr evaluate --dataset lasot --root $(DATA_DIR) --pred results/synth/linear --csv results/synth/linear.csv --markdown results/synth/linear.md
+	$(SPLICE) docs/results.md baselines results/synth/linear.md
 	@if [ -d "$(REAL)" ]; then \
 	  $(VENV)/bin/vasr baseline --dataset otb --root $(REAL) --out results/real/linear && \
-	  $(VENV)/bin/vasr evaluate --dataset otb --root $(REAL) --pred results/real/linear --csv results/real/linear.csv; \
+	  $(VENV)/bin/vasr evaluate --dataset otb --root $(REAL) --pred results/real/linear --csv results/real/linear.csv --markdown results/real/linear.md && \
+	  $(SPLICE) docs/results.md baselines-real results/real/linear.md; \
 	else echo "skipping real data: $(REAL) not found"; fi
 
-bench-tracker: $(STAMP)  ## dcf presets vs CSRT vs KCF on $(REAL): accuracy (per fold too), speed, confidence AUC
+bench-tracker: $(STAMP)  ## dcf presets vs CSRT vs KCF on $(REAL): accuracy (per fold too), speed, confidence AUC (docs/trackers.md)
 	$(PY) benchmarks/bench_tracker.py --root $(REAL)
+	@if [ -f results/bench/tracker.md ]; then $(SPLICE) docs/trackers.md bench-tracker results/bench/tracker.md; fi
 
 # Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's
 # fold 0 plus every sequence under OWN_DATA (any layout of --dataset), and validates on the default data's
@@ -86,9 +91,10 @@ annotate: $(STAMP)  ## the product on the default data: dense boxes, scores, fla
 review-screenshot: $(STAMP) synth  ## the README's picture of the review page (docs/review-page.png; needs chromium)
 	$(PY) docs/review_screenshot.py docs/review-page.png
 
-bench: $(STAMP)  ## end-to-end annotation frames/s and refined boxes/s on this CPU ($(REAL), else default data)
+bench: $(STAMP)  ## end-to-end annotation frames/s and a correction round on this CPU ($(REAL), else default data; docs/speed.md)
 	@if [ -d "$(REAL)" ]; then $(PY) benchmarks/bench_annotate.py --root $(REAL); \
 	else $(PY) benchmarks/bench_annotate.py; fi
+	$(SPLICE) docs/speed.md bench results/bench/annotate.md
 
 # W&B sweeps (experiments/sweeps/*.yaml). Without SWEEP_ID: create the sweep (needs `wandb login`, since a
 # sweep lives on a W&B server). With SWEEP_ID=ENTITY/PROJECT/ID: run an agent here (as many as you like).
@@ -119,18 +125,23 @@ SUFFIX = $(if $(filter default,$(DATA)),,-$(DATA))
 
 ablation-select: $(STAMP)  ## Table 2: Fwd/Bwd/Sel/Sel-fail + baselines (ablations/select.yaml; DATA=real|lasot|...)
 	$(PY) ablations/select_cv.py --config ablations/select.yaml $(DATA_ARGS) --out results/ablation-select$(SUFFIX)
+	$(SPLICE) docs/results.md ablation-select$(SUFFIX) results/ablation-select$(SUFFIX)/table.md
 
 ablation-refine: $(STAMP)  ## Table 3: w/o-/V-/VI-/VG-Refine + baselines (ablations/refine.yaml; DATA=...)
 	$(PY) ablations/refine.py --config ablations/refine.yaml $(DATA_ARGS) --out results/ablation-refine$(SUFFIX)
+	$(SPLICE) docs/results.md ablation-refine$(SUFFIX) results/ablation-refine$(SUFFIX)/table.md
 
 ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers (ablations/temporal.yaml; DATA=...)
 	$(PY) ablations/select_cv.py --config ablations/temporal.yaml $(DATA_ARGS) --out results/ablation-temporal$(SUFFIX)
+	$(SPLICE) docs/results.md ablation-temporal$(SUFFIX) results/ablation-temporal$(SUFFIX)/table.md
 
 labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60 (DATA=...)
 	$(PY) ablations/labour_curve.py --config ablations/labour_curve.yaml $(DATA_ARGS) --out results/labour-curve$(SUFFIX)
+	$(SPLICE) docs/results.md labour-curve$(SUFFIX) results/labour-curve$(SUFFIX)/curve.md
 
 suggestion-ranking: $(STAMP)  ## the active loop per doubt source (vasr's, T-Assess's, disagreement, an oracle), 2 seeds (DATA=...)
 	$(PY) ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml $(DATA_ARGS) --out results/suggestion-ranking$(SUFFIX)
+	$(SPLICE) docs/results.md suggestion-ranking$(SUFFIX) results/suggestion-ranking$(SUFFIX)/ranking.md
 
 ablations: ablation-select ablation-refine ablation-temporal labour-curve  ## every ablation (same DATA)
 

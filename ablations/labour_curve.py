@@ -312,6 +312,7 @@ def write_outputs(rows: list[dict[str, Any]], out: Path, title: str, extra: dict
     ]
     print(title)
     print(render_table(shown, COLUMNS))
+    atomic_write_text(out / "curve.md", f"### {title}\n\n{render_table(shown, COLUMNS, markdown=True)}\n")
     plain = [
         {**r, "threshold": "" if r["threshold"] is None else r["threshold"], "round": r.get("round") or ""}
         for r in rows

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -151,6 +153,18 @@ def held_out_trainer(args: argparse.Namespace, epochs: int, name: str) -> pl.Tra
     )
 
 
+def _set_model_options(section: dict[str, Any], options: dict[str, Any]) -> None:
+    """``options`` into a config's model: those its injected net takes go to the net's ``init_args``."""
+    init = section.setdefault("init_args", {})
+    net = init.get("net")
+    taken: set[str] = set()
+    if isinstance(net, dict) and "class_path" in net:
+        module, _, name = net["class_path"].rpartition(".")
+        taken = set(inspect.signature(getattr(importlib.import_module(module), name)).parameters)
+    for key, value in options.items():
+        (net.setdefault("init_args", {}) if key in taken else init)[key] = value
+
+
 def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, Any]) -> tuple[Any, Any]:
     """The LightningModule and DataModule of a training config (``experiments/*.yaml``, the one source of
     training settings), built by ``vasr-train``'s own parser with ``model`` / ``data`` init arguments on
@@ -163,8 +177,8 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     values = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
     values["seed_everything"] = seed
     values["trainer"] = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False}
-    for section, options in (("model", model), ("data", data)):
-        values[section].setdefault("init_args", {}).update(options)
+    values["data"].setdefault("init_args", {}).update(data)
+    _set_model_options(values["model"], model)
     argv, sys.argv = sys.argv, sys.argv[:1]  # the driver's own flags are not the training CLI's
     try:
         built = cli(values, run=False)

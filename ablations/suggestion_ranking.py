@@ -259,18 +259,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ranking_rows, round_rows = run(args)
     title = f"Suggestion ranking, {args.tracker}, {data_label(args)}, start every {args.active_start}"
+    ranked = [
+        {**r, "auc": f"{r['auc']:.3f}", "bad_share": f"{100 * r['bad_share']:.1f}%"}
+        for r in ranking_rows if r["fold"] == POOLED
+    ]  # fmt: skip
     print(title)
-    print(render_table(
-        [{**r, "auc": f"{r['auc']:.3f}", "bad_share": f"{100 * r['bad_share']:.1f}%"}
-         for r in ranking_rows if r["fold"] == POOLED],
-        RANKING_COLUMNS,
-    ))  # fmt: skip
+    print(render_table(ranked, RANKING_COLUMNS))
     shown = [
         {**r, "human_share": f"{100 * r['human_share']:.2f}%", "miou": f"{r['miou']:.3f}",
          "acc70": f"{100 * r['acc70']:.1f}%"}
         for r in round_rows if r["fold"] == POOLED
     ]  # fmt: skip
     print(render_table(shown, ROUND_COLUMNS))
+    tables = [
+        render_table(ranked, RANKING_COLUMNS, markdown=True),
+        render_table(shown, ROUND_COLUMNS, markdown=True),
+    ]
+    atomic_write_text(args.out / "ranking.md", f"### {title}\n\n" + "\n\n".join(tables) + "\n")
     atomic_write_text(args.out / "ranking.csv", csv_text(ranking_rows, RANKING_COLUMNS))
     atomic_write_text(args.out / "rounds.csv", csv_text(round_rows, ROUND_COLUMNS))
     report = {"title": title, "ranking": ranking_rows, "rounds": round_rows, **run_settings(args)}

@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             "frames_per_s": peer_fps,
         }
     )
-    print(render_table(stage_rows, ["stage", "seconds", "share", "frames_per_s"]))
+    stage_columns = ["stage", "seconds", "share", "frames_per_s"]
+    print(render_table(stage_rows, stage_columns))
     tracker_rate = steps / seconds["tracking"]
     batch_rows = []
     refined_boxes = sum(int((s.direction >= 0).sum()) for s in selections)
@@ -202,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                 "vs_tracker_steps_per_s": rate / tracker_rate,
             }
         )
-    print(render_table(batch_rows, ["windows_per_batch", "refined_boxes_per_s", "vs_tracker_steps_per_s"]))
-    print(
+    batch_columns = ["windows_per_batch", "refined_boxes_per_s", "vs_tracker_steps_per_s"]
+    print(render_table(batch_rows, batch_columns))
+    summary = (
         f"{frames} frames of {len(sequences)} sequences on {args.threads} CPU thread(s): VASR "
         f"{fps:.1f} frames/s end to end = {fps / peer_fps:.2f} x {PEER} forward-only ({peer_fps:.1f} "
         f"frames/s, {peer_steps / seconds['peer']:.1f} steps/s) in the same run; "
@@ -212,13 +214,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; "
         f"nets: {source}"
     )
+    print(summary)
+    stages_md = render_table(stage_rows, stage_columns, markdown=True)
+    lines = [stages_md, "", render_table(batch_rows, batch_columns, markdown=True), "", summary]
     longest = max(sequences, key=len)
     corrections = [correction_round(args.tracker)]
     if len(longest) > corrections[0]["frames"]:
         corrections.append(correction_round(args.tracker, longest))
     for correction in corrections:
-        print(
-            f"correction round ({correction['video']}, {correction['frames']} frames, a new keyframe at "
+        lines.append(
+            f"\ncorrection round ({correction['video']}, {correction['frames']} frames, a new keyframe at "
             f"frame {correction['new_keyframe']}): {correction['correction_round_s']:.2f} s and "
             f"{correction['correction_round_steps']} tracker steps (reused {correction['reused_steps']}) "
             f"against a full run's {correction['full_run_s']:.2f} s and {correction['full_run_steps']} "
@@ -241,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         "nets": source,
         "torch_threads": args.threads,
     }
+    print("\n".join(lines[5:]))
     atomic_write_text(args.out, json.dumps(report, indent=2, default=float) + "\n")
+    atomic_write_text(args.out.with_suffix(".md"), "\n".join(lines) + "\n")  # docs/speed.md's table
     return 0
 
 

@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         "over_csrt": over,
     }
     write_outputs(rows, report, args.csv, args.json)
-    print(format_table(rows, over))
+    table = format_table(rows, over)
+    args.json.with_suffix(".md").write_text(table + "\n", encoding="utf-8")  # docs/trackers.md's table
+    print(table)
     print(f"\nwritten: {args.csv}, {args.json}")
     return report
 

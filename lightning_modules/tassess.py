@@ -17,7 +17,6 @@ from torch import Tensor
 from torchmetrics import MeanMetric
 from torchmetrics.classification import BinaryAccuracy, BinaryPrecision, BinaryRecall
 
-from vasr.layers import Temporal
 from vasr.selection.model import TAssessNet
 
 
@@ -28,14 +27,11 @@ def masked_mse(prediction: Tensor, target: Tensor, mask: Tensor) -> Tensor:
 
 
 class TAssessModule(pl.LightningModule):
-    """T-Assess Net under Lightning.
+    """T-Assess Net under Lightning: the net is injected (a config's ``net``, with its own ``class_path``
+    and ``init_args``), the module adds the loss, the optimiser and the metrics.
 
     Args:
-        channels: c, the response-map feature size.
-        width: channels of the first conv layer of the map encoder (the second has twice as many).
-        hidden: width of the LSTM (or FC) layers.
-        layers: number of LSTM (or FC) layers (3 in the paper).
-        temporal: "lstm" (the paper) or "fc" (the FC-vs-LSTM ablation).
+        net: the T-Assess Net to train (default: ``TAssessNet()``).
         lr: Adam learning rate.
         weight_decay: Adam weight decay.
         threshold: failure threshold on the scores (0: f(IoU) = 0 at IoU = 0.5).
@@ -43,18 +39,15 @@ class TAssessModule(pl.LightningModule):
 
     def __init__(
         self,
-        channels: int = 8,
-        width: int = 16,
-        hidden: int = 64,
-        layers: int = 3,
-        temporal: Temporal = "lstm",
+        net: TAssessNet | None = None,
         lr: float = 1e-3,
         weight_decay: float = 1e-5,
         threshold: float = 0.0,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
-        self.net = TAssessNet(channels, width, hidden, layers, temporal)
+        self.net = TAssessNet() if net is None else net
+        self.save_hyperparameters(ignore=["net"])
+        self.hparams["net"] = dict(self.net.config)  # a checkpoint builds the plain net from it
         self.val_loss = MeanMetric()
         self.val_direction_accuracy = BinaryAccuracy()
         self.val_failure_precision = BinaryPrecision()

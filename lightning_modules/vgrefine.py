@@ -10,8 +10,9 @@ sequence at annotation time (``vasr.pipeline``), not in validation."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from typing import Any, Literal
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
@@ -19,11 +20,10 @@ from torch import Tensor
 from torchmetrics import MeanMetric
 
 from vasr.geometry.boxes import box_iou
-from vasr.layers import Temporal
 from vasr.metrics import AccuracyAtIoU, MeanIoU
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.losses import box_level_loss
-from vasr.refinement.model import Variant, VGRefineNet, at_frames
+from vasr.refinement.model import VGRefineNet, at_frames
 
 # The frozen backbone stays in eval mode on purpose (vasr.refinement.visual.LiteBackbone: ImageNet batch-norm
 # statistics); Lightning 2.x warns about every module in eval mode when fit starts.
@@ -31,53 +31,35 @@ warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode a
 
 
 class VGRefineModule(pl.LightningModule):
-    """VG-Refine Net under Lightning (the arguments are ``VGRefineNet``'s, plus the optimiser's).
+    """VG-Refine Net under Lightning: the net is injected (a config's ``net``, with its own ``class_path``
+    and ``init_args``; its crop settings are linked from the data's, see ``vasr/cli/train.py``).
 
     Args:
-        variant: "v", "vi" or "vg" ("none" has nothing to train).
+        net: the VG-Refine Net to train (default: ``VGRefineNet()``); its variant "v" or "vg" ("none" has
+            nothing to train).
+        adaptation: how the net adapts to each sequence's keyframes when it annotates
+            (``vasr.refinement.adaptation``). Not used in training: recorded in the checkpoint, where
+            ``vasr.checkpoints.load_refiner`` reads it.
         lr: Adam learning rate; weight_decay: Adam weight decay.
         visual_weight: weight of an auxiliary loss on S~ (only meaningful for "vg").
-        adapt_steps, adapt_lr, adapt_batch_size: how the net adapts to each sequence's keyframes when it
-            annotates (``vasr.refinement.adaptation``). Not used in training: they are recorded in the
-            checkpoint, where ``vasr.checkpoints.load_refiner`` reads them.
     """
 
     def __init__(
         self,
-        variant: Variant = "vg",
-        crop_size: int = 64,
-        context: float = 2.0,
-        template_context: float = 1.0,
-        decoder_width: int = 32,
-        pretrained: bool = True,
-        train_blocks: int = 0,
-        mask_head: Literal["separable", "dense"] = "separable",
-        mask_prior: float = 3.0,
-        g_channels: int = 8,
-        g_width: int = 16,
-        g_hidden: int = 64,
-        g_layers: int = 2,
-        temporal: Temporal = "lstm",
-        extras: bool = True,
-        vi_alpha: float = 1.0,
-        vi_sigma_scale: float = 1.0,
-        tau: float = 0.5,
-        adapt_steps: int = KeyframeAdaptation.steps,
-        adapt_lr: float = KeyframeAdaptation.lr,
-        adapt_batch_size: int = KeyframeAdaptation.batch_size,
+        net: VGRefineNet | None = None,
+        adaptation: KeyframeAdaptation | None = None,
         lr: float = 1e-3,
         weight_decay: float = 1e-5,
         visual_weight: float = 0.0,
     ) -> None:
         super().__init__()
-        if variant == "none":
+        self.net = VGRefineNet() if net is None else net
+        if self.net.variant == "none":
             raise ValueError("variant 'none' (w/o-Refine) has nothing to train")
-        self.save_hyperparameters()
-        self.net = VGRefineNet(
-            variant, crop_size, context, template_context, decoder_width, pretrained, train_blocks,
-            mask_head, mask_prior,
-            g_channels, g_width, g_hidden, g_layers, temporal, extras, vi_alpha, vi_sigma_scale, tau,
-        )  # fmt: skip
+        self.save_hyperparameters(ignore=["net", "adaptation"])
+        # a checkpoint builds the plain net and its adaptation from these (vasr.checkpoints)
+        self.hparams["net"] = dict(self.net.config)
+        self.hparams["adaptation"] = dataclasses.asdict(adaptation or KeyframeAdaptation())
         self.val_loss = MeanMetric()
         self.val_found = MeanMetric()
         self.val_metrics = torch.nn.ModuleDict(

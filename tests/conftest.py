@@ -84,13 +84,15 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     from lightning_modules.tassess import TAssessModule
     from lightning_modules.vgrefine import VGRefineModule
+    from vasr.refinement.model import VGRefineNet
+    from vasr.selection.model import TAssessNet
 
     folder = tmp_path_factory.mktemp("checkpoints")
     torch.manual_seed(0)
     return {
-        "tassess": _checkpoint(TAssessModule(width=4, hidden=8), folder / "tassess.ckpt"),
+        "tassess": _checkpoint(TAssessModule(TAssessNet(width=4, hidden=8)), folder / "tassess.ckpt"),
         "refiner": _checkpoint(
-            VGRefineModule(variant="v", crop_size=32, decoder_width=8, pretrained=False),
+            VGRefineModule(VGRefineNet(variant="v", crop_size=32, decoder_width=8, pretrained=False)),
             folder / "vgrefine.ckpt",
         ),
     }

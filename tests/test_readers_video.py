@@ -47,9 +47,10 @@ def test_video_with_keyframes(video: Path, tmp_path: Path) -> None:
     np.testing.assert_array_equal(keys.indices, [0, 5, 10, 20])
     assert keys.indices.dtype == np.int64
     np.testing.assert_array_equal(keys.visible, [True, True, False, True])
-    np.testing.assert_array_equal(keys.box(20), [4.5, 3, 10, 8])  # 0-based, stored as is
-    np.testing.assert_array_equal(keys.box(5), [-3, -2, 10, 8])  # partly outside: valid, not clipped
-    assert np.isnan(keys.box(10)).all()  # absent
+    boxes = keys.boxes_by_frame()
+    np.testing.assert_array_equal(boxes[20], [4.5, 3, 10, 8])  # 0-based, stored as is
+    np.testing.assert_array_equal(boxes[5], [-3, -2, 10, 8])  # partly outside: valid, not clipped
+    assert np.isnan(boxes[10]).all()  # absent
     assert not seq.visible.any() and np.isnan(seq.boxes).all()  # a video has no ground truth
     assert seq.frame(24).shape == (24, 32, 3)
 

@@ -21,7 +21,7 @@ from vasr.data.sources import DataSource
 from vasr.geometry.boxes import box_iou
 from vasr.refinement.crops import context_regions, image_to_crop
 from vasr.refinement.dataset import RefineWindows
-from vasr.refinement.model import at_frames
+from vasr.refinement.model import VGRefineNet, at_frames
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,7 +100,8 @@ def test_training_jitter_is_off_by_default_and_the_crop_follows_the_jittered_box
 @pytest.mark.parametrize("head", ["separable", "dense"])
 def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule, head: str) -> None:
     pl.seed_everything(0)
-    model = VGRefineModule(crop_size=32, decoder_width=16, g_hidden=16, lr=3e-3, mask_head=head)
+    net = VGRefineNet(crop_size=32, decoder_width=16, g_hidden=16, mask_head=head)
+    model = VGRefineModule(net, lr=3e-3)
     before, after = loss_before_and_after(model, data, model.loss, max_steps=100)
     assert after < 0.6 * before
     metrics = validation_metrics(model, data)
@@ -120,13 +121,15 @@ def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule, head: s
 
 def test_nothing_to_train_for_the_identity_variant() -> None:
     with pytest.raises(ValueError, match="nothing to train"):
-        VGRefineModule(variant="none")
+        VGRefineModule(VGRefineNet(variant="none", pretrained=False))
 
 
 def _tiny_cli_config(tiny_root: Path, tmp_path: Path) -> Path:
     """experiments/vgrefine.yaml shrunk to the tiny dataset and a few batches."""
     config = yaml.safe_load((REPO / "experiments" / "vgrefine.yaml").read_text())
-    config["model"]["init_args"].update(decoder_width=8, g_hidden=8)  # its crops: the data's (linked)
+    config["model"]["init_args"]["net"]["init_args"].update(
+        decoder_width=8, g_hidden=8
+    )  # its crops: the data's (linked)
     config["data"]["init_args"].update(
         train=[{"dataset": "lasot", "root": str(tiny_root), "fold": 0}],
         val=[{"dataset": "lasot", "root": str(tiny_root), "fold": 1}],

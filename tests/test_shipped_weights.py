@@ -31,12 +31,34 @@ def test_the_shipped_file_is_the_one_its_record_describes() -> None:
     assert record["recipe"] == SHIP_RECIPE and f"\n{target}:" in (ROOT / "Makefile").read_text()
 
 
+def settings(model: dict) -> dict:
+    """A model config's effective settings: the module's and its injected net's in one flat dict (a record
+    written before the net was injected lists them flat)."""
+    flat = dict(model["init_args"])
+    net = flat.pop("net", None)
+    if net is not None:
+        flat.update(net.get("init_args", {}))
+    return {"class_path": model["class_path"], **flat}
+
+
 def test_it_was_trained_with_the_current_training_config() -> None:
-    """Change experiments/tassess.yaml and this fails until `make shipped-weights` ships a net made so."""
+    """Change a setting in experiments/tassess.yaml and this fails until `make shipped-weights` ships a net
+    made so."""
     record = json.loads(RECORD.read_text())
     config = yaml.safe_load((ROOT / "experiments" / "tassess.yaml").read_text())
-    assert record["config"]["model"] == config["model"]
+    assert settings(record["config"]["model"]) == settings(config["model"])
     assert record["config"]["data"] == config["data"]
+
+
+def test_the_record_compares_settings_not_their_layout() -> None:
+    flat = {"class_path": "M", "init_args": {"channels": 8, "lr": 0.001}}
+    injected = {
+        "class_path": "M",
+        "init_args": {"net": {"class_path": "N", "init_args": {"channels": 8}}, "lr": 0.001},
+    }
+    assert settings(flat) == settings(injected)
+    injected["init_args"]["net"]["init_args"]["channels"] = 4
+    assert settings(flat) != settings(injected)
 
 
 def test_it_loads_as_a_plain_net_with_its_recorded_hyper_parameters() -> None:

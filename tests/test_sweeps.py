@@ -154,7 +154,7 @@ def test_cli_accepts_every_value_the_sweep_samples(path: Path, parse) -> None:
                     assert math.isclose(got, expected, rel_tol=1e-9), (key, got, expected)
                 else:
                     assert got == expected, (key, got, expected)
-        model, data = config["model.init_args"], config["data.init_args"]
+        model, data = config["model.init_args.net.init_args"], config["data.init_args"]
         for key in SHARED_SETTINGS:
             if key in model and key in data:
                 assert model[key] == data[key], (key, run)
@@ -182,7 +182,7 @@ def test_the_refiner_reads_the_crops_its_data_cuts(key: str, parse) -> None:
     value = {"crop_size": 96, "context": 2.5, "template_context": 1.5}[key]
     config = parse(["fit", "--config", "experiments/vgrefine.yaml", f"--data.init_args.{key}={value}"])
     assert config[f"data.init_args.{key}"] == value
-    assert config[f"model.init_args.{key}"] == value  # one setting, linked, never two to keep equal
+    assert config[f"model.init_args.net.init_args.{key}"] == value  # one setting, linked, never two
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
@@ -204,6 +204,7 @@ def _record(module: torch.nn.Module, batch: dict[str, torch.Tensor]) -> set[str]
 
 def _tassess_logged() -> set[str]:
     from lightning_modules.tassess import TAssessModule
+    from vasr.selection.model import TAssessNet
 
     generator = torch.Generator().manual_seed(0)
     batch: dict[str, torch.Tensor] = {}
@@ -214,7 +215,7 @@ def _tassess_logged() -> set[str]:
         batch[f"{direction}_mask"] = torch.ones(2, 6, dtype=torch.bool)
         batch[f"{direction}_target"] = torch.rand(2, 6, generator=generator) * 2 - 1
         batch[f"{direction}_iou"] = torch.rand(2, 6, generator=generator)
-    return _record(TAssessModule(channels=2, width=2, hidden=4, layers=1), batch)
+    return _record(TAssessModule(TAssessNet(channels=2, width=2, hidden=4, layers=1)), batch)
 
 
 class _StubRefineNet(torch.nn.Module):
@@ -232,8 +233,9 @@ class _StubRefineNet(torch.nn.Module):
 
 def _vgrefine_logged() -> set[str]:
     from lightning_modules.vgrefine import VGRefineModule
+    from vasr.refinement.model import VGRefineNet
 
-    module = VGRefineModule(pretrained=False)
+    module = VGRefineModule(VGRefineNet(pretrained=False))
     module.net = _StubRefineNet()
     module.loss = lambda batch, output: torch.zeros(())
     boxes = torch.tensor([10.0, 10.0, 20.0, 20.0]).expand(2, 6, 4).clone()

@@ -17,6 +17,7 @@ from datamodules.snippet_windows import SnippetDataModule
 from lightning_modules.tassess import TAssessModule
 from vasr.data.sources import DataSource
 from vasr.errors import VasrError
+from vasr.selection.model import TAssessNet
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +39,7 @@ def test_the_loss_falls_when_a_tiny_model_trains(tiny_root: Path, tmp_path: Path
     data = _data(tiny_root, tmp_path / "cache")
     data.prepare_data()
     data.setup("fit")
-    model = TAssessModule(width=4, hidden=16, lr=3e-3)
+    model = TAssessModule(TAssessNet(width=4, hidden=16), lr=3e-3)
     before, after = loss_before_and_after(model, data, model._loss, max_steps=40)
     assert after < 0.7 * before
     metrics = validation_metrics(model, data)
@@ -82,7 +83,7 @@ def test_a_train_interval_below_one_is_refused(tiny_root: Path, tmp_path: Path) 
 
 def _cli_config(root: Path, cache: Path, out: Path) -> Path:
     config = yaml.safe_load((REPO / "experiments" / "tassess.yaml").read_text())
-    config["model"]["init_args"].update(width=4, hidden=16)
+    config["model"]["init_args"]["net"]["init_args"].update(width=4, hidden=16)
     config["data"]["init_args"].update(
         train=[{"dataset": "lasot", "root": str(root), "fold": 0}],
         val=[{"dataset": "lasot", "root": str(root), "fold": 1}],

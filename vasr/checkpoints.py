@@ -66,7 +66,10 @@ class Refiner:
 
 
 def adaptation_settings(hparams: dict[str, Any]) -> KeyframeAdaptation:
-    """The keyframe adaptation that a refiner's hyper-parameters (``adapt_*``) record."""
+    """The keyframe adaptation that a refiner's hyper-parameters record (``adaptation``, or the flat
+    ``adapt_*`` keys of earlier checkpoints)."""
+    if isinstance(hparams.get("adaptation"), dict):
+        return KeyframeAdaptation(**hparams["adaptation"])
     return KeyframeAdaptation(
         **{field: hparams[key] for key, field in ADAPTATION_KEYS.items() if key in hparams}
     )
@@ -91,10 +94,12 @@ def read_checkpoint(path: str | Path, what: str) -> dict[str, Any]:
 def build_net(
     cls: type[nn.Module], data: dict[str, Any], path: Path, what: str, **overrides: Any
 ) -> nn.Module:
-    """``cls`` built from the hyper-parameters its constructor takes, with the checkpoint's ``net.*``
-    weights (every one of them, and nothing else)."""
+    """``cls`` built from the net's recorded settings (``net``, or the module's flat hyper-parameters in
+    earlier checkpoints), with the checkpoint's ``net.*`` weights (every one of them, and nothing else)."""
+    hparams = dict(data["hyper_parameters"])
     accepted = inspect.signature(cls).parameters
-    options = {k: v for k, v in dict(data["hyper_parameters"]).items() if k in accepted}
+    given = hparams["net"] if isinstance(hparams.get("net"), dict) else hparams
+    options = {k: v for k, v in given.items() if k in accepted}
     state = {k.removeprefix("net."): v for k, v in data["state_dict"].items() if k.startswith("net.")}
     try:
         net = cls(**{**options, **overrides})

@@ -69,10 +69,7 @@ DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
 SUMMARY_COLUMNS = ["sequence", "frames", "keyframes", "flagged", "suggested", "labour_saved", "mean_quality"]
 
 Log = Callable[[str], None]
-
-
-def _stderr(message: str) -> None:
-    tqdm.write(message, file=sys.stderr)
+_stderr: Log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731 - beside progress bars
 
 
 @dataclass
@@ -143,7 +140,7 @@ class RunConfig:
 
     @staticmethod
     def from_json(record: dict[str, Any]) -> RunConfig:
-        paths = {f.name for f in dataclasses.fields(RunConfig) if "Path" in str(f.type)}
+        paths = {f.name for f in dataclasses.fields(RunConfig) if str(f.type).startswith("Path")}
         values = {k: (Path(v) if k in paths and v is not None else v) for k, v in record.items()}
         values["source"] = DataSource(**values.get("source", {}))
         values["corrections"] = []
@@ -398,11 +395,8 @@ class AnnotationRun:
             if before is not None:
                 moved, iou = moved_frames(before, ann)
                 moves = {"frames": moved.tolist(), "iou": [round(float(v), 4) for v in iou]}
-                status += (
-                    f": {job.corrections} corrections, {summarise_moves(moved, iou)}"
-                    if job.corrections
-                    else ""
-                )
+                if job.corrections:
+                    status += f": {job.corrections} corrections, {summarise_moves(moved, iou)}"
             self.folder.remove(files)  # an earlier, different result's
             files = {}
         wrote = self.write_files(ann, sequence, files)
@@ -445,19 +439,16 @@ class AnnotationRun:
 
     # --- the run ------------------------------------------------------------------------------------
 
-    def check_corrections(self) -> None:
+    def run(self, done: Callable[[], None] = lambda: None) -> dict[str, Any]:
+        """Every sequence; returns the summary (also written to ``OUT/summary.json``)."""
+        for stale in remove_stale_temporaries(self.folder.out):
+            self.log(f"removed {stale}, left by an interrupted run")
         names = {s.name for s in self.sequences}
         for path in self.config.corrections:
             if not path.exists():
                 raise VasrError(f"--corrections {path}: not found")
             if path.is_file() and len(self.sequences) > 1 and path.stem not in names:
                 raise VasrError(f"--corrections {path}: no sequence of this run is called {path.stem!r}")
-
-    def run(self, done: Callable[[], None] = lambda: None) -> dict[str, Any]:
-        """Every sequence; returns the summary (also written to ``OUT/summary.json``)."""
-        for stale in remove_stale_temporaries(self.folder.out):
-            self.log(f"removed {stale}, left by an interrupted run")
-        self.check_corrections()
         jobs = [self.prepare(sequence) for sequence in self.sequences]
         mismatch = tracker_mismatch(self.config.tassess, self.config.tracker)  # after the inputs' checks
         if mismatch:
@@ -471,11 +462,6 @@ class AnnotationRun:
             done()
         if self.config.suggest:
             atomic_write_text(self.folder.out / "suggest.txt", suggestions_text(annotations))
-        summary = self.summary(rows)
-        atomic_write_text(self.folder.out / "summary.json", json.dumps(summary, indent=2))
-        return summary
-
-    def summary(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         frames = sum(int(r["frames"]) for r in rows)
         checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
         total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
@@ -491,7 +477,9 @@ class AnnotationRun:
             "adapt_steps": self.annotator.adaptation.steps if refined else None,
             "refined_share": config.refined_share if refined else None,
         }
-        return {"total": total, "settings": settings, "sequences": rows}
+        summary = {"total": total, "settings": settings, "sequences": rows}
+        atomic_write_text(self.folder.out / "summary.json", json.dumps(summary, indent=2))
+        return summary
 
 
 def summary_row(ann: DenseAnnotation, status: str) -> dict[str, Any]:

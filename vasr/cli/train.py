@@ -5,7 +5,7 @@ so a W&B sweep or an 8-GPU DDP run is a config (or a command-line override), nev
 
     vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/cpu.yaml
     vasr-train fit --config experiments/tassess.yaml --config experiments/trainer/ddp_8gpu.yaml
-    vasr-train fit --config experiments/tassess.yaml --model.temporal fc --trainer.max_epochs 5
+    vasr-train fit --config experiments/tassess.yaml --model.init_args.net.init_args.temporal fc
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def wandb_logged_in() -> bool:
 
 
 # Settings the refiner's data module and its net must agree on (the crops the data cuts are what the net
-# reads): set once, on the data, and linked into the model.
+# reads): set once, on the data, and linked into the model's net.
 LINKED_DATA_TO_MODEL = ("crop_size", "context", "template_context")
 
 
@@ -40,7 +40,9 @@ class VasrCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser) -> None:  # noqa: ANN001 - jsonargparse's LightningArgumentParser
         for key in LINKED_DATA_TO_MODEL:
-            parser.link_arguments(f"data.init_args.{key}", f"model.init_args.{key}", apply_on="parse")
+            parser.link_arguments(
+                f"data.init_args.{key}", f"model.init_args.net.init_args.{key}", apply_on="parse"
+            )
 
 
 def cli(args: Sequence[str] | dict | None = None, run: bool = True) -> LightningCLI:

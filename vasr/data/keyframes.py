@@ -119,20 +119,11 @@ class Keyframes:
         """``frame -> box`` (NaN where absent)."""
         return {int(k): self.boxes[i] for i, k in enumerate(self.indices)}
 
-    def box(self, frame: int) -> np.ndarray:
-        """The human box of keyframe ``frame``; NaN where absent or where ``frame`` is no keyframe."""
-        position = int(np.searchsorted(self.indices, frame))
-        if position < len(self.indices) and self.indices[position] == frame:
-            return self.boxes[position].copy()
-        return np.full(4, np.nan)
-
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.indices, self.boxes, self.visible
-
     def with_boxes(self, boxes: dict[int, tuple[float, float, float, float] | None]) -> Keyframes:
         """These keyframes plus ``frame -> box`` (None: absent), a given frame's box replacing its own: what
         the annotator's corrections make of them."""
-        merged = {int(k): (b if v else None) for k, b, v in zip(*self._columns(), strict=True)}
+        columns = zip(self.indices, self.boxes, self.visible, strict=True)
+        merged = {int(k): (b if v else None) for k, b, v in columns}
         merged.update({int(f): None if b is None else np.asarray(b, np.float64) for f, b in boxes.items()})
         frames = sorted(merged)
         values = [np.full(4, np.nan) if merged[f] is None else merged[f] for f in frames]

@@ -102,7 +102,9 @@ class VGRefineNet(nn.Module):
         vi_sigma_scale: float = 1.0,
         tau: float = DEFAULT_TAU,
     ) -> None:
+        config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         super().__init__()
+        self.config = config  # what a checkpoint records to build the net again (vasr.checkpoints)
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         self.size = (int(crop_size), int(crop_size))

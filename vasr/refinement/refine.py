@@ -103,7 +103,7 @@ def towards(given: np.ndarray, refined: np.ndarray, share: float) -> np.ndarray:
 
     Why not always the refined box: on dcf-accurate tracks the adapted refiner's boxes are about as good as
     the tracker's (a little better on one real fold, worse on the other), but their errors are partly
-    independent of the tracker's, so the boxes halfway between the two beat both (README, "VG-Refine")."""
+    independent of the tracker's, so the boxes halfway between the two beat both (docs/results.md)."""
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must be in [0, 1], got {share}")
     given, refined = np.asarray(given, dtype=np.float64), np.asarray(refined, dtype=np.float64)

@@ -54,6 +54,9 @@ class TAssessNet(nn.Module):
         temporal: Temporal = "lstm",
     ) -> None:
         super().__init__()
+        # what a checkpoint records to build the net again (vasr.checkpoints)
+        self.config = {"channels": channels, "width": width, "hidden": hidden, "layers": layers}
+        self.config["temporal"] = temporal
         self.forward_net = DirectionAssessor(channels, width, hidden, layers, temporal)
         self.backward_net = DirectionAssessor(channels, width, hidden, layers, temporal)
 

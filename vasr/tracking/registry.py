@@ -22,7 +22,7 @@ TRACKERS: dict[str, str] = {
 
 DEFAULT_TRACKER = "dcf-accurate"
 """What ``vasr annotate``/``track``, training and the ablations use unless told otherwise: the accurate
-preset, still several times faster than OpenCV's CSRT on a CPU (README, "Trackers")."""
+preset, still several times faster than OpenCV's CSRT on a CPU (docs/trackers.md)."""
 
 
 class UnknownTrackerError(VasrError, KeyError):

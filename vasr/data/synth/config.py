@@ -9,6 +9,12 @@ from typing import Any
 
 from vasr.data.synth.targets import TARGETS
 
+
+def knob(default: Any, help_text: str) -> Any:
+    """A setting with the help text its command-line flag shows (`vasr.cli.dataclass_args`)."""
+    return field(default=default, metadata={"help": help_text})
+
+
 # Bump whenever the same config would render different bytes: an old dataset then no longer matches.
 GENERATOR_VERSION = "1"
 
@@ -18,118 +24,78 @@ class SynthConfig:
     """Size and difficulty of the generated dataset. Pixel amounts are for a 320-pixel-wide frame and scale
     with ``width``, so a small test config is the same video, smaller."""
 
-    categories: int = field(
-        default=8,
-        metadata={
-            "help": "number of object categories (cat, astronaut, coffee, rocket, coin, horse, "
-            "ball, logo, motorcycle; at most 9), taken in that order"
-        },
+    categories: int = knob(
+        8,
+        "number of object categories (cat, astronaut, coffee, rocket, coin, horse, "
+        "ball, logo, motorcycle; at most 9), taken in that order",
     )
-    sequences_per_category: int = field(
-        default=4,
-        metadata={
-            "help": "sequences per category; sequences i and i + n/2 share a difficulty profile, so "
-            "the first and second halves (LaSOT-style split) are equally hard"
-        },
+    sequences_per_category: int = knob(
+        4,
+        "sequences per category; sequences i and i + n/2 share a "
+        "difficulty profile, so the first and second halves (LaSOT-style "
+        "split) are equally hard",
     )
-    frames: int = field(default=300, metadata={"help": "frames per sequence"})
-    width: int = field(default=320, metadata={"help": "frame width in pixels"})
-    height: int = field(default=240, metadata={"help": "frame height in pixels"})
-    seed: int = field(
-        default=0,
-        metadata={"help": "master seed; each sequence is seeded from (seed, category, index) alone"},
+    frames: int = knob(300, "frames per sequence")
+    width: int = knob(320, "frame width in pixels")
+    height: int = knob(240, "frame height in pixels")
+    seed: int = knob(0, "master seed; each sequence is seeded from (seed, category, index) alone")
+    jpeg_quality: int = knob(90, "JPEG quality of the frames (1-100)")
+    speed: float = knob(
+        1.0,
+        "target speed multiplier; 1.0 moves the target up to about 4 px per frame (320 "
+        "px wide), sudden jumps aside",
     )
-    jpeg_quality: int = field(default=90, metadata={"help": "JPEG quality of the frames (1-100)"})
-    speed: float = field(
-        default=1.0,
-        metadata={
-            "help": "target speed multiplier; 1.0 moves the target up to about 4 px per frame "
-            "(320 px wide), sudden jumps aside"
-        },
+    scale_range: float = knob(
+        2.2,
+        "largest ratio between the biggest and smallest target size within a "
+        "sequence (each sequence draws its own ratio, up to this)",
     )
-    scale_range: float = field(
-        default=2.2,
-        metadata={
-            "help": "largest ratio between the biggest and smallest target size within a sequence "
-            "(each sequence draws its own ratio, up to this)"
-        },
+    aspect_range: float = knob(
+        1.5,
+        "largest ratio between the widest and narrowest aspect ratio of the "
+        "target within a sequence (deformation, out-of-plane rotation)",
     )
-    aspect_range: float = field(
-        default=1.5,
-        metadata={
-            "help": "largest ratio between the widest and narrowest aspect ratio of the target "
-            "within a sequence (deformation, out-of-plane rotation)"
-        },
+    rotation_deg: float = knob(12.0, "largest in-plane rotation of the target, in degrees")
+    deformation: float = knob(
+        1.0, "strength of the target's non-rigid sway (about 5 percent of its size at 1.0); 0 keeps it rigid"
     )
-    rotation_deg: float = field(
-        default=12.0, metadata={"help": "largest in-plane rotation of the target, in degrees"}
+    turn_rate: float = knob(
+        0.5,
+        "expected out-of-plane turns of the target per 100 frames (its width folds "
+        "to a sliver and it comes back mirrored)",
     )
-    deformation: float = field(
-        default=1.0,
-        metadata={
-            "help": "strength of the target's non-rigid sway (about 5 percent of its size at 1.0); "
-            "0 keeps it rigid"
-        },
+    abrupt_motion: float = knob(
+        0.2, "expected sudden jumps of the target (about its own size in 3-7 frames) per 100 frames"
     )
-    turn_rate: float = field(
-        default=0.5,
-        metadata={
-            "help": "expected out-of-plane turns of the target per 100 frames (its width folds to a sliver "
-            "and it comes back mirrored)"
-        },
+    occlusion_rate: float = knob(0.5, "expected occluders passing in front of the target per 100 frames")
+    full_occlusion_share: float = knob(
+        0.35,
+        "share of occluders large enough to hide the target completely "
+        "(sets full_occlusion where more than 90 percent of its in-view "
+        "pixels are hidden)",
     )
-    abrupt_motion: float = field(
-        default=0.2,
-        metadata={
-            "help": "expected sudden jumps of the target (about its own size in 3-7 frames) per 100 frames"
-        },
+    distractors: int = knob(
+        2,
+        "most look-alike distractors (recoloured copies or other crops of the "
+        "target's photo) moving near the target; each sequence draws 0 to this many",
     )
-    occlusion_rate: float = field(
-        default=0.5,
-        metadata={"help": "expected occluders passing in front of the target per 100 frames"},
+    out_of_view_prob: float = knob(
+        0.3,
+        "probability that a sequence has an episode where the target leaves "
+        "the frame completely (out_of_view) and comes back",
     )
-    full_occlusion_share: float = field(
-        default=0.35,
-        metadata={
-            "help": "share of occluders large enough to hide the target completely (sets "
-            "full_occlusion where more than 90 percent of its in-view pixels are hidden)"
-        },
+    motion_blur: float = knob(
+        1.0,
+        "exposure as a fraction of the frame interval: blur length = this x "
+        "speed; 0 disables motion blur and defocus",
     )
-    distractors: int = field(
-        default=2,
-        metadata={
-            "help": "most look-alike distractors (recoloured copies or other crops of the "
-            "target's photo) moving near the target; each sequence draws 0 to this many"
-        },
+    illumination: float = knob(
+        1.0,
+        "strength of global lighting change (gain, gamma, colour cast drift and "
+        "sudden switches); 0 disables it",
     )
-    out_of_view_prob: float = field(
-        default=0.3,
-        metadata={
-            "help": "probability that a sequence has an episode where the target leaves the "
-            "frame completely (out_of_view) and comes back"
-        },
-    )
-    motion_blur: float = field(
-        default=1.0,
-        metadata={
-            "help": "exposure as a fraction of the frame interval: blur length = this x speed; "
-            "0 disables motion blur and defocus"
-        },
-    )
-    illumination: float = field(
-        default=1.0,
-        metadata={
-            "help": "strength of global lighting change (gain, gamma, colour cast drift and "
-            "sudden switches); 0 disables it"
-        },
-    )
-    camera_shake: float = field(
-        default=1.0,
-        metadata={"help": "strength of hand-held camera jitter (about 3 px at 1.0); 0 disables it"},
-    )
-    noise: float = field(
-        default=2.0, metadata={"help": "standard deviation of the sensor noise, in 8-bit grey levels"}
-    )
+    camera_shake: float = knob(1.0, "strength of hand-held camera jitter (about 3 px at 1.0); 0 disables it")
+    noise: float = knob(2.0, "standard deviation of the sensor noise, in 8-bit grey levels")
 
     def __post_init__(self) -> None:
         checks = {

@@ -222,16 +222,73 @@ def _occluder_sprite(rng: np.random.Generator, avoid: str, w: int, h: int, pole:
 
 def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
     """Decide sequence ``index`` (1-based) of category ``category_index`` from (seed, category, index) alone:
-    it does not depend on which other sequences are generated, nor in which order."""
+    it does not depend on which other sequences are generated, nor in which order. Each part draws from one
+    generator in a fixed order (target, path, camera, excursion, look-alikes, occluders, light)."""
     rng = np.random.default_rng([config.seed, category_index, index])
     profile = draw_profile(config, category_index, index)
     spec = TARGETS[category_index]
     n, width, height = config.frames, config.width, config.height
     unit = min(width / 320, height / 240)  # pixel amounts below are for 320x240
-    t = np.arange(n, dtype=np.float64)
+    look = _target_look(rng, config, spec, n)
+    base = _target_path(rng, config, look, unit)
+    camera = _camera(rng, config, spec, n, unit)
+    excursion = _excursion(rng, config, profile, base, look) if profile.out_of_view else np.zeros((n, 2))
+    centre = base + excursion - camera.shake
+    target = Layer(
+        premultiply(_shrink(look.sprite, max(look.w.max(), look.h.max()))),
+        _boxes(centre, look.w, look.h),
+        look.angles,
+        np.gradient(centre, axis=0),
+        look.flip,
+        np.exp(config.illumination * 0.2 * wander(rng, n, (60, 300), 15)),
+        _sway(rng, n, config.deformation),
+    )
+    distractors = [
+        _distractor(rng, config, spec, look, base, camera, target.boxes) for _ in range(profile.distractors)
+    ]
+    occluders = _occluders(rng, config, profile, spec, target.boxes, centre, base + excursion, camera, unit)
+    gain, gamma, defocus = _lighting(rng, config, profile, n, unit)
+    shade = _shadows(rng, *camera.size, 0.35 * config.illumination) if profile.shadows else None
+    noise_shape = (height + NOISE_MARGIN, width + NOISE_MARGIN, 3)
+    noise = np.rint(rng.standard_normal(noise_shape, dtype=np.float32) * config.noise).astype(np.int16)
+    return Scene(
+        name=f"{spec.name}-{index}",
+        category=spec,
+        size=(width, height),
+        background=camera.background,
+        view=camera.view,
+        target=target,
+        distractors=distractors,
+        occluders=occluders,
+        shade=shade,
+        gain=gain,
+        gamma=gamma,
+        defocus=defocus,
+        noise=noise,
+        noise_offsets=rng.integers(0, NOISE_MARGIN + 1, size=(n, 2)),
+        absent_zeros=profile.absent_zeros,
+        exposure=config.motion_blur,
+    )
 
-    # Target: size, shape, rotation, out-of-plane turns (the width folds to a sliver and the object comes
-    # back mirrored).
+
+@dataclass(frozen=True)
+class _Look:
+    """The target's own appearance over time: its sprite, size, aspect drift, rotation and turns."""
+
+    sprite: np.ndarray
+    size: np.ndarray  # (N,) sqrt(w * h) before the turns fold the width
+    stretch: float
+    shape: np.ndarray  # (N,) the aspect drift look-alikes share
+    w: np.ndarray
+    h: np.ndarray
+    angles: np.ndarray
+    flip: np.ndarray
+
+
+def _target_look(rng: np.random.Generator, config: SynthConfig, spec: TargetSpec, n: int) -> _Look:
+    """Size, shape, rotation, out-of-plane turns (the width folds to a sliver and the object comes back
+    mirrored)."""
+    width, height, t = config.width, config.height, np.arange(n, dtype=np.float64)
     sprite = spec.make(rng, 0.35)
     aspect0 = sprite.shape[1] / sprite.shape[0]
     size = np.exp(rng.uniform(np.log(0.12), np.log(0.28))) * min(width, height)
@@ -250,9 +307,13 @@ def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
         phase = np.clip((t - start) / rng.uniform(8, 20), 0, 1) * np.pi
         fold = np.minimum(fold, np.maximum(np.abs(np.cos(phase)), 0.2))
         flip ^= phase > np.pi / 2
-    w = w * fold
+    return _Look(sprite, size, stretch, shape, w * fold, h, angles, flip)
 
-    # Target path in the image: smooth, accelerating, speed-limited, with sudden jumps, inside the frame.
+
+def _target_path(rng: np.random.Generator, config: SynthConfig, look: _Look, unit: float) -> np.ndarray:
+    """Centres ``(N, 2)`` in the image: smooth, accelerating, speed-limited, with sudden jumps, inside the
+    frame."""
+    n, width, height, w, h = len(look.w), config.width, config.height, look.w, look.h
     room = np.array(
         [max(width / 2 - w.max() / 2 - 0.03 * width, 1), max(height / 2 - h.max() / 2 - 0.03 * height, 1)]
     )
@@ -264,9 +325,21 @@ def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
         path += np.outer(
             window(n, start, rng.uniform(3, 7), n), reach * np.array([np.cos(heading), np.sin(heading)])
         )
-    base = np.array([width / 2, height / 2]) + _soft_limit(path, room)
+    return np.array([width / 2, height / 2]) + _soft_limit(path, room)
 
-    # Camera: a slow pan over a large background plus hand-held jitter in bursts.
+
+@dataclass(frozen=True)
+class _Camera:
+    background: np.ndarray
+    size: tuple[int, int]  # the background's width and height
+    pan: np.ndarray  # (N, 2) the slow pan's view corner
+    view: np.ndarray  # (N, 2) the view corner with the shake
+    shake: np.ndarray  # (N, 2) view - pan
+
+
+def _camera(rng: np.random.Generator, config: SynthConfig, spec: TargetSpec, n: int, unit: float) -> _Camera:
+    """A slow pan over a large background plus hand-held jitter in bursts."""
+    width, height = config.width, config.height
     bg_w, bg_h = int(width * rng.uniform(1.5, 1.9)), int(height * rng.uniform(1.5, 1.9))
     background = _background(rng, spec.source, bg_w, bg_h)
     slack = np.array([bg_w - width, bg_h - height], dtype=np.float64)
@@ -276,83 +349,85 @@ def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
     jitter = np.stack([smooth_noise(rng, n, 0.8), smooth_noise(rng, n, 0.8)], axis=1)
     shake = 3.0 * unit * config.camera_shake * envelope[:, None] * jitter
     view = np.clip(pan + shake, 0, slack)
-    shake = view - pan
+    return _Camera(background, (bg_w, bg_h), pan, view, view - pan)
 
-    # Out-of-view episode: the target leaves through an edge, stays out, comes back.
+
+def _excursion(
+    rng: np.random.Generator, config: SynthConfig, profile: Profile, base: np.ndarray, look: _Look
+) -> np.ndarray:
+    """Out-of-view episode ``(N, 2)``: the target leaves through an edge, stays out, comes back."""
+    n, width, height, w, h = len(base), config.width, config.height, look.w, look.h
     excursion = np.zeros((n, 2))
-    if profile.out_of_view:
-        edge = int(rng.choice(4, p=np.array([width, width, height, height]) / (2 * (width + height))))
-        ramp = float(np.clip(40 / max(config.speed, 0.5), 6, n / 5))
-        hold = float(np.clip(rng.uniform(0.04, 0.1) * n, 3, n / 4))
-        start = rng.uniform(0.1 * n, max(0.9 * n - 2 * ramp - hold, 0.1 * n))
-        margin = 0.04 * width + 2
-        needed = [
-            base[:, 0] + w / 2 + margin,
-            width - base[:, 0] + w / 2 + margin,
-            base[:, 1] + h / 2 + margin,
-            height - base[:, 1] + h / 2 + margin,
-        ][edge]
-        sign = -1.0 if edge in (0, 2) else 1.0
-        excursion[:, edge // 2] = sign * needed * window(n, start, ramp, hold)
-    centre = base + excursion - shake
-    target = Layer(
-        premultiply(_shrink(sprite, max(w.max(), h.max()))),
-        _boxes(centre, w, h),
-        angles,
-        np.gradient(centre, axis=0),
-        flip,
-        np.exp(config.illumination * 0.2 * wander(rng, n, (60, 300), 15)),
-        _sway(rng, n, config.deformation),
-    )
-    boxes = target.boxes
+    edge = int(rng.choice(4, p=np.array([width, width, height, height]) / (2 * (width + height))))
+    ramp = float(np.clip(40 / max(config.speed, 0.5), 6, n / 5))
+    hold = float(np.clip(rng.uniform(0.04, 0.1) * n, 3, n / 4))
+    start = rng.uniform(0.1 * n, max(0.9 * n - 2 * ramp - hold, 0.1 * n))
+    margin = 0.04 * width + 2
+    needed = [
+        base[:, 0] + w / 2 + margin,
+        width - base[:, 0] + w / 2 + margin,
+        base[:, 1] + h / 2 + margin,
+        height - base[:, 1] + h / 2 + margin,
+    ][edge]
+    sign = -1.0 if edge in (0, 2) else 1.0
+    excursion[:, edge // 2] = sign * needed * window(n, start, ramp, hold)
+    return excursion
+
+
+def _distractor(
+    rng: np.random.Generator,
+    config: SynthConfig,
+    spec: TargetSpec,
+    look: _Look,
+    base: np.ndarray,
+    camera: _Camera,
+    boxes: np.ndarray,
+) -> Layer:
+    """A look-alike: another instance of the category near the target, passing behind or in front of it,
+    and staying when it leaves."""
+    n, width, height, size = len(base), config.width, config.height, look.size
+    other = spec.make(rng, 1.0)
+    factor = rng.uniform(0.8, 1.2)
+    d_aspect = other.shape[1] / other.shape[0] * look.stretch ** (look.shape / 2)
+    d_w, d_h = factor * size * np.sqrt(d_aspect), factor * size / np.sqrt(d_aspect)
+    sides = [
+        rng.choice([-1, 1]) * rng.uniform(0.5, 1.6) + rng.uniform(0.6, 1.5) * wander(rng, n, (60, 250), 10)
+        for _ in range(2)
+    ]
+    d_centre = base + np.stack(sides, axis=1) * size[:, None]
+    d_centre[:, 0] = _soft_clamp(d_centre[:, 0], -0.1 * width, 1.1 * width)
+    d_centre[:, 1] = _soft_clamp(d_centre[:, 1], -0.1 * height, 1.1 * height)
+    d_centre -= camera.shake
+    d_angles = config.rotation_deg * rng.uniform(0.3, 1.0) * wander(rng, n, (60, 240), 10)
+    d_boxes = _boxes(d_centre, d_w, d_h)
+    front = bool(rng.random() < 0.4) and not _overlap(d_boxes[0], boxes[0])  # frame 1 shows the target
+    sprite = premultiply(_shrink(other, max(d_w.max(), d_h.max())))
+    return Layer(sprite, d_boxes, d_angles, np.gradient(d_centre, axis=0), front=front)
+
+
+def _occluders(
+    rng: np.random.Generator,
+    config: SynthConfig,
+    profile: Profile,
+    spec: TargetSpec,
+    boxes: np.ndarray,
+    centre: np.ndarray,
+    world: np.ndarray,
+    camera: _Camera,
+    unit: float,
+) -> list[Layer]:
+    """World objects crossing in front of the target; the big ones hide it for a while. None touches the
+    target in the first frame, where a tracker (and an annotator) starts."""
+    n, width, height = len(boxes), config.width, config.height
+    t = np.arange(n, dtype=np.float64)
     inside = (
         (boxes[:, 0] >= 0)
         & (boxes[:, 1] >= 0)
         & (boxes[:, 0] + boxes[:, 2] <= width)
         & (boxes[:, 1] + boxes[:, 3] <= height)
     )
-
-    # Look-alikes: other instances of the category near the target, passing behind or in front of it, and
-    # staying when it leaves.
-    distractors = []
-    for _ in range(profile.distractors):
-        other = spec.make(rng, 1.0)
-        factor = rng.uniform(0.8, 1.2)
-        d_aspect = other.shape[1] / other.shape[0] * stretch ** (shape / 2)
-        d_w, d_h = factor * size * np.sqrt(d_aspect), factor * size / np.sqrt(d_aspect)
-        offset = (
-            np.stack(
-                [
-                    rng.choice([-1, 1]) * rng.uniform(0.5, 1.6)
-                    + rng.uniform(0.6, 1.5) * wander(rng, n, (60, 250), 10)
-                    for _ in range(2)
-                ],
-                axis=1,
-            )
-            * size[:, None]
-        )
-        d_centre = base + offset
-        d_centre[:, 0] = _soft_clamp(d_centre[:, 0], -0.1 * width, 1.1 * width)
-        d_centre[:, 1] = _soft_clamp(d_centre[:, 1], -0.1 * height, 1.1 * height)
-        d_centre -= shake
-        d_angles = config.rotation_deg * rng.uniform(0.3, 1.0) * wander(rng, n, (60, 240), 10)
-        d_boxes = _boxes(d_centre, d_w, d_h)
-        front = bool(rng.random() < 0.4) and not _overlap(d_boxes[0], boxes[0])  # frame 1 shows the target
-        distractors.append(
-            Layer(
-                premultiply(_shrink(other, max(d_w.max(), d_h.max()))),
-                d_boxes,
-                d_angles,
-                np.gradient(d_centre, axis=0),
-                front=front,
-            )
-        )
-
-    # Occluders: world objects crossing in front of the target; the big ones hide it for a while. None
-    # touches the target in the first frame, where a tracker (and an annotator) starts.
     occluders = []
-    velocity_world = np.gradient(base + excursion, axis=0)
-    pan_velocity = np.gradient(pan, axis=0)
+    velocity_world, pan_velocity = np.gradient(world, axis=0), np.gradient(camera.pan, axis=0)
     count = len(profile.occluders)
     for k, full in enumerate(profile.occluders):
         pole = bool(rng.random() < (0.5 if full else 0.3))
@@ -376,14 +451,20 @@ def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
             oh_i = max(round(height * rng.uniform(1.3, 1.6) if pole else th * grow[1] + 4 * unit), 3)
             own = speed * direction + velocity_world[te] + pan_velocity[te]  # image velocity = own - pan's
             start = centre[te] + lateral * np.sqrt(tw * th) * np.array([-direction[1], direction[0]])
-            o_centre = start + np.outer(t - te, own) - (view - view[te])
+            o_centre = start + np.outer(t - te, own) - (camera.view - camera.view[te])
             o_boxes = _boxes(o_centre, np.full(n, ow_i), np.full(n, oh_i))
             if not _overlap(o_boxes[0], boxes[0]):
                 sprite = _occluder_sprite(rng, spec.source, ow_i, oh_i, pole)
                 occluders.append(Layer(sprite, o_boxes, np.zeros(n), np.gradient(o_centre, axis=0)))
                 break
+    return occluders
 
-    # Lighting: slow gain / gamma / colour-cast drift, sometimes a light switched on or off.
+
+def _lighting(
+    rng: np.random.Generator, config: SynthConfig, profile: Profile, n: int, unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gain ``(N, 3)``, gamma and defocus ``(N,)``: slow gain / gamma / colour-cast drift, sometimes a
+    light switched on or off, and defocus episodes."""
     strength = config.illumination
     log_gain = strength * 0.18 * wander(rng, n, (100, 400), 30)
     cast = strength * 0.04 * np.stack([wander(rng, n, (150, 500), 40) for _ in range(3)], axis=1)
@@ -399,26 +480,4 @@ def build_scene(config: SynthConfig, category_index: int, index: int) -> Scene:
         defocus = (
             config.motion_blur * unit * rng.uniform(0.8, 1.6) * episodes(rng, n, 1, (0.05 * n, 0.15 * n), 6)
         )
-
-    shade = _shadows(rng, bg_w, bg_h, 0.35 * config.illumination) if profile.shadows else None
-
-    noise_shape = (height + NOISE_MARGIN, width + NOISE_MARGIN, 3)
-    noise = np.rint(rng.standard_normal(noise_shape, dtype=np.float32) * config.noise).astype(np.int16)
-    return Scene(
-        name=f"{spec.name}-{index}",
-        category=spec,
-        size=(width, height),
-        background=background,
-        view=view,
-        target=target,
-        distractors=distractors,
-        occluders=occluders,
-        shade=shade,
-        gain=gain,
-        gamma=gamma,
-        defocus=defocus,
-        noise=noise,
-        noise_offsets=rng.integers(0, NOISE_MARGIN + 1, size=(n, 2)),
-        absent_zeros=profile.absent_zeros,
-        exposure=config.motion_blur,
-    )
+    return gain, gamma, defocus

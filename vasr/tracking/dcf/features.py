@@ -89,17 +89,10 @@ def group_energy(group: torch.Tensor) -> torch.Tensor:
 
 
 class FeatureExtractor:
-    """The configured feature groups on one grid of ``size // cell`` cells, as a list of tensors."""
+    """Both feature groups (HOG, colour) on one grid of ``size // cell`` cells, as a list of tensors."""
 
-    def __init__(self, cell: int, hog: bool, colour: bool) -> None:
-        if not (hog or colour):
-            raise ValueError("at least one feature group (hog, colour) must be on")
-        self.cell, self.hog, self.colour = cell, hog, colour
+    def __init__(self, cell: int) -> None:
+        self.cell = cell
 
     def __call__(self, patches: torch.Tensor) -> list[torch.Tensor]:
-        groups = []
-        if self.hog:
-            groups.append(hog_features(patches, self.cell))
-        if self.colour:
-            groups.append(colour_features(patches, self.cell))
-        return groups
+        return [hog_features(patches, self.cell), colour_features(patches, self.cell)]

@@ -47,9 +47,7 @@ class DCFConfig:
     cell: int = 4  # feature cell in px of the template: the filter grid is template // cell
     search_area: float = 3.0  # search window side / sqrt(target area)
     window_aspect: float = 0.5  # 0: square window, 1: window with the target's aspect
-    hog: bool = True
-    colour: bool = True
-    colour_weight: float = 0.5
+    colour_weight: float = 0.5  # of the colour group against HOG's
     sigma: float = 0.1  # label width / sqrt(target area in cells)
     lam: float = 1e-2  # ridge penalty
     # The online filter solves for all channels jointly over its history (MCCF: a channel covariance per
@@ -60,7 +58,6 @@ class DCFConfig:
     aspect_step: float = 1.03  # 1: no aspect search (then 3 windows per step instead of 5)
     scale_penalty: float = 0.98  # off-centre sizes must beat the current one by 2%
     support: float = 1.5  # >0: filter support limited to this many target sizes (CSR-DCF-like); 0: none
-    update_threshold: float = 0.0  # skip the model update when the peak falls below this
     # Both ends of the snippet (`SnippetEnds`; each off at 0):
     end_weight: float = 0.0  # share of the end keyframe's filter in the response on arrival
     end_power: float = 1.0  # that share grows as (steps done / steps to the end) ** end_power
@@ -118,9 +115,8 @@ class DCFTracker:
         self.response_size = self.settings.response_size
         self.grid = self.settings.template // self.settings.cell
         s = self.settings
-        self._features = FeatureExtractor(s.cell, s.hog, s.colour)
-        groups = ((s.hog, 1.0), (s.colour, s.colour_weight))
-        self._weights = [weight for on, weight in groups if on]
+        self._features = FeatureExtractor(s.cell)
+        self._weights = [1.0, s.colour_weight]
         self._window = filters.cosine_window(self.grid, self.device)
         self._variants = size_variants(s.scale_step, s.aspect_step)
         self._count = 0
@@ -434,8 +430,6 @@ class DCFTracker:
         self._centres, self._sizes = centres, sizes
 
         rate = torch.full((batch,), s.learning_rate, device=self.device, dtype=torch.float32)
-        if s.update_threshold > 0:
-            rate = torch.where(value >= s.update_threshold, rate, torch.zeros_like(rate))
         rate = torch.where(found, torch.zeros_like(rate), rate)  # a jump's sample is not centred: skip it
         # learn from the search sample re-centred on the peak: no second feature pass
         self._learn(filters.shift_spectrum(spectra[rows, best], shift), rate)

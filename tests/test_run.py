@@ -11,7 +11,7 @@ import pytest
 
 from vasr.data.sources import DataSource
 from vasr.errors import VasrError
-from vasr.run import RunConfig, RunFolder, annotate_run, input_sequences, main
+from vasr.run import RunConfig, RunFolder, annotate_run, input_sequences
 
 
 @pytest.fixture
@@ -51,18 +51,15 @@ def test_the_recorded_settings_give_the_same_sequences_back(config: RunConfig) -
     np.testing.assert_array_equal(again.keyframes.indices, first.keyframes.indices)
 
 
-def test_a_rerun_from_the_folder_alone_reuses_what_did_not_change(
-    config: RunConfig, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_rerun_from_the_folder_alone_reuses_what_did_not_change(config: RunConfig) -> None:
     annotate_run(config, log=lambda message: None)
-    assert main([str(config.out)]) == 0
-    assert "reused" in capsys.readouterr().out
+    summary = annotate_run(RunFolder(config.out).config(), log=lambda message: None)
+    assert summary["sequences"][0]["status"] == "reused"
 
 
 def test_a_folder_without_settings_cannot_be_rerun(tmp_path: Path) -> None:
     with pytest.raises(VasrError, match="run.json"):
         RunFolder(tmp_path).config()
-    assert main([str(tmp_path)]) == 2
 
 
 def test_the_config_round_trips_through_json() -> None:

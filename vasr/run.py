@@ -1,7 +1,7 @@
 """An annotation run as a library: its typed settings, the folder it owns, and the run itself.
 
 ``vasr annotate`` is an argparse layer over `annotate_run`; the review page reads a run through `RunFolder`
-and the `RunConfig` recorded in ``OUT/run.json``, and re-runs it from there. One run folder ``OUT``::
+and the `RunConfig` recorded in ``OUT/run.json``, and re-runs it in process from there. A run's folder::
 
     OUT/run.json                    the run's settings (`RunConfig`), what a re-run repeats
     OUT/summary.json                one row per sequence, the totals and the settings
@@ -297,8 +297,6 @@ class AnnotationRun:
         self.settings = settings_record(self.config, self.annotator)
         self.cache = TrackCache(self.config.cache)
 
-    # --- corrections --------------------------------------------------------------------------------
-
     def correction_files(self, name: str) -> list[Path]:
         """The files of ``corrections`` that answer sequence ``name``."""
         found, single = [], len(self.sequences) == 1
@@ -354,8 +352,6 @@ class AnnotationRun:
             keyframes = keyframes.with_boxes({f: c.box for f, c in merged.items()})
         scheduled = sequence.keyframes is None and not merged
         return Job(sequence, keyframes, scheduled, ann, record, new)
-
-    # --- one sequence --------------------------------------------------------------------------------
 
     def track(self, job: Job, frames_digest: str) -> SequenceTracks:
         """A dataset sequence on its regular schedule comes from the shared track cache; a video's own or
@@ -437,8 +433,6 @@ class AnnotationRun:
         files.update(ordered)
         return wrote
 
-    # --- the run ------------------------------------------------------------------------------------
-
     def run(self, done: Callable[[], None] = lambda: None) -> dict[str, Any]:
         """Every sequence; returns the summary (also written to ``OUT/summary.json``)."""
         for stale in remove_stale_temporaries(self.folder.out):
@@ -512,23 +506,3 @@ def annotate_run(
 ) -> dict[str, Any]:
     """Annotate every sequence of ``config`` into its folder (see the module docstring); the summary."""
     return AnnotationRun(config, log).run(done)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m vasr.run OUT``: annotate ``OUT`` again with the settings it records (``OUT/run.json``),
-    applying the corrections saved there; what the review page's Re-run starts."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m vasr.run OUT  (a folder vasr annotate wrote)", file=sys.stderr)
-        return 2
-    try:
-        config = RunFolder(args[0]).config()
-        print(summary_text(annotate_run(config), config.out))
-    except VasrError as error:
-        print(f"vasr: error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

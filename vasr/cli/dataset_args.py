@@ -9,7 +9,6 @@ from typing import Any
 
 from vasr.data.default import default_root
 from vasr.data.readers import DATASETS
-from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
 from vasr.tracking import registry
 from vasr.tracking.registry import DEFAULT_TRACKER, parse_tracker_options
@@ -86,8 +85,3 @@ def data_source(args: argparse.Namespace) -> DataSource:
     """The dataset flags as one value."""
     root = None if args.root is None else str(args.root)
     return DataSource(args.dataset, root, args.split, args.names, args.fold, args.folds)
-
-
-def load_sequences(args: argparse.Namespace) -> list[Sequence]:
-    """Sequences selected by the dataset flags; the default dataset when no root is given."""
-    return data_source(args).load()

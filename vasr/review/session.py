@@ -10,9 +10,6 @@ names the version of the corrections it was made on, and a save on an older vers
 from __future__ import annotations
 
 import hashlib
-import re
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,10 +29,9 @@ from vasr.annotations.corrections import (
 from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
-from vasr.run import RunConfig, RunFolder, input_sequences
+from vasr.run import RunConfig, RunFolder, annotate_run, input_sequences, summary_text
 
 REVIEW_SOURCE = "review page"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class ReviewError(VasrError):
@@ -85,8 +81,6 @@ class ReviewSession:
         self.decoding = threading.Lock()  # frame sources (a video decoder) are not thread-safe
         self.job = Job()
         self._sequences: dict[str, object] | None = None
-
-    # --- reading ------------------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
         return self.folder.names()
@@ -144,8 +138,6 @@ class ReviewSession:
             "version": version,
         }
 
-    # --- corrections --------------------------------------------------------------------------------------
-
     def _store(self, name: str) -> Path:
         self._json_path(name)  # a known sequence only: the name never becomes a path otherwise
         return self.folder.corrections(name)
@@ -198,8 +190,6 @@ class ReviewSession:
             raise ReviewError(problem)
         return Correction(frame, values, REVIEW_SOURCE)  # type: ignore[arg-type]
 
-    # --- frames and files -----------------------------------------------------------------------------------
-
     def config(self) -> RunConfig:
         """The settings that made this run (``OUT/run.json``)."""
         try:
@@ -241,35 +231,33 @@ class ReviewSession:
             raise ReviewError(f"{relative}: no such file in this run", 404)
         return path
 
-    # --- re-run -------------------------------------------------------------------------------------------
-
     def rerun(self) -> dict[str, object]:
-        """Start ``vasr annotate`` again with the run's command in the background (it applies the saved
-        corrections and re-tracks only what they touch); one re-run at a time."""
+        """Annotate the run again, in this process and in the background, with the settings it recorded: the
+        saved corrections are applied and only what they touch is tracked again. One re-run at a time."""
         with self.lock:
             if self.job.state == "running":
                 raise ReviewError("a re-run is already running", 409)
-            self.config()  # a run without its settings cannot be re-run: say so now
-            command = [sys.executable, "-m", "vasr.run", str(self.out)]
+            config = self.config()  # a run without its settings cannot be re-run: say so now
             self.job = Job(state="running", started=time.time())
             job = self.job
-        thread = threading.Thread(target=self._run, args=(command, job), daemon=True)
-        thread.start()
+        threading.Thread(target=self._run, args=(config, job), daemon=True).start()
         return job.as_dict()
 
-    def _run(self, command: list[str], job: Job) -> None:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert process.stdout is not None
-        buffer = ""
-        while chunk := process.stdout.read(256):
-            buffer += chunk
-            *lines, buffer = buffer.replace("\r", "\n").split("\n")
-            lines = [ANSI.sub("", line).strip() for line in lines]
-            job.log.extend(line for line in lines if line)
+    def _run(self, config: RunConfig, job: Job) -> None:
+        def log(line: str) -> None:
+            job.log.append(line)
             del job.log[:-200]
-        job.returncode = process.wait()
-        if buffer.strip():
-            job.log.append(buffer.strip())
+
+        try:
+            summary = annotate_run(config, log=log)
+            log(summary_text(summary, config.out).splitlines()[-1])
+            job.returncode = 0
+        except VasrError as error:
+            log(f"vasr: error: {error}")
+            job.returncode = 2
+        except Exception as error:  # noqa: BLE001 - the page shows it; the server goes on
+            log(f"{type(error).__name__}: {error}")
+            job.returncode = 1
         job.finished = time.time()
         job.state = "done" if job.returncode == 0 else "failed"
         self._sequences = None  # a re-run may have changed nothing of the frames, but be sure

@@ -45,6 +45,7 @@ import numpy as np
 from tqdm import tqdm
 
 from vasr.data.keyframes import Keyframes, snippets
+from vasr.data.readers.video import keyframe_box_problem
 from vasr.data.sequence import Sequence
 from vasr.directions import BACKWARD, FORWARD, STEP
 from vasr.tracking.base import (
@@ -131,16 +132,10 @@ class _Track:
 
 
 def usable_keyframes(keyframes: Keyframes, image_size: tuple[int, int]) -> dict[int, bool]:
-    """``frame -> whether a tracker can start on that keyframe``: the human saw the target there and its box
-    is finite, has an area and overlaps the ``(width, height)`` image."""
-    width, height = image_size
-    usable = {}
-    for k, box, visible in zip(keyframes.indices, keyframes.boxes, keyframes.visible, strict=True):
-        x, y, w, h = box
-        finite = bool(np.isfinite(box).all())
-        usable[int(k)] = bool(visible and finite and w > 0 and h > 0 and x < width and y < height)
-        usable[int(k)] = usable[int(k)] and bool(x + w > 0 and y + h > 0)
-    return usable
+    """``frame -> whether a tracker can start on that keyframe``: the human saw the target there, and the box
+    is one a keyframe file accepts (`keyframe_box_problem`: finite, with an area, on the image)."""
+    columns = zip(keyframes.indices, keyframes.boxes, keyframes.visible, strict=True)
+    return {int(k): bool(v) and keyframe_box_problem(tuple(b), image_size) is None for k, b, v in columns}
 
 
 def as_keyframes(sequence: Sequence, keyframes: Keyframes | np.ndarray) -> Keyframes:
@@ -149,24 +144,11 @@ def as_keyframes(sequence: Sequence, keyframes: Keyframes | np.ndarray) -> Keyfr
     return keyframes if isinstance(keyframes, Keyframes) else Keyframes.of(sequence, keyframes)
 
 
-def plan_tracks(
-    sequence: Sequence, keyframes: Keyframes | np.ndarray, directions: tuple[int, ...] = (FORWARD, BACKWARD)
-) -> list[_Track]:
-    """The tracks needed for ``sequence``: two per snippet (one each way), the tail and head, minus the ones
-    that would start on an unusable keyframe or give no frame (and those of a direction not asked for)."""
-    n = len(sequence)
-    keyframes = as_keyframes(sequence, keyframes)
-    keys = keyframes.indices
-    if keys.size == 0:
-        raise ValueError(f"{sequence.name}: no keyframe")
-    if keys[0] < 0 or keys[-1] >= n:
-        raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} outside 0..{n - 1}")
-    return _plan(n, keys, usable_keyframes(keyframes, sequence.image_size), directions)
-
-
 def _plan(
     n: int, keys: np.ndarray, usable: dict[int, bool], directions: tuple[int, ...] = (FORWARD, BACKWARD)
 ) -> list[_Track]:
+    """The tracks needed: two per snippet (one each way), the tail and head, minus the ones that would start
+    on an unusable keyframe or give no frame (and those of a direction not asked for)."""
     tracks = []
     for a, b in snippets(keys):  # also checks that they strictly increase
         tracks += [_Track(a, FORWARD, b - a - 1), _Track(b, BACKWARD, b - a - 1)]
@@ -348,8 +330,10 @@ def track_sequence(
     n = len(sequence)
     keyframes = as_keyframes(sequence, keyframes)
     keys = keyframes.indices
-    tracks = plan_tracks(sequence, keyframes, directions)
+    if keys.size == 0 or keys[0] < 0 or keys[-1] >= n:
+        raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} are not frames 0..{n - 1}")
     usable = usable_keyframes(keyframes, sequence.image_size)
+    tracks = _plan(n, keys, usable, directions)
     size = int(tracker.response_size) if tracker.provides_response else None
     results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
     for result in results.values():
@@ -398,15 +382,6 @@ def track_sequence(
     )
 
 
-def _context(
-    tracker: BatchTracker, plan: _Plan, group: list[_Track], frames: _FrameCache, starts: list[np.ndarray]
-) -> TrackContext:
-    """What ``tracker`` declared it reads (``needs``) of the tracks of ``group``."""
-    ends = _snippet_ends(plan, group, frames, starts) if tracker.needs.ends else None
-    memory = _keyframe_memory(plan, group, frames) if tracker.needs.memory_reach > 0 else None
-    return TrackContext(ends=ends, memory=memory)
-
-
 def _run_group(
     name: str,
     tracker: BatchTracker,
@@ -420,7 +395,10 @@ def _run_group(
     tracks of equal length; returns the seconds spent inside the tracker."""
     starts = frames.get_many([t.start for t in group])
     boxes = np.stack([check_init_box(f, plan.boxes[t.start]) for f, t in zip(starts, group, strict=True)])
-    context = _context(tracker, plan, group, frames, starts)
+    context = TrackContext(  # what the tracker declared it reads
+        ends=_snippet_ends(plan, group, frames, starts) if tracker.needs.ends else None,
+        memory=_keyframe_memory(plan, group, frames) if tracker.needs.memory_reach > 0 else None,
+    )
     begin = time.perf_counter()
     try:
         tracker.initialize(starts, boxes, context)

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
 from vasr.atomic import writable_folder
 from vasr.baselines.interpolation import LinearInterpolationAnnotator
-from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, data_source
 from vasr.data.keyframes import keyframe_indices
 
 METHODS = {"linear": LinearInterpolationAnnotator}
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     writable_folder(args.out, "--out")
-    sequences = load_sequences(args)
+    sequences = data_source(args).load()
     annotator = METHODS[args.method]()
     for sequence in tqdm(sequences, desc=f"{args.method} annotation", unit="seq"):
         boxes = annotator.annotate(sequence, interval=args.interval, include_last=args.include_last)

@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vasr.atomic import atomic_write_text, writable_folder
-from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, load_sequences
+from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, data_source
 from vasr.errors import VasrError
 from vasr.evaluation import score_annotation_dir, summarize_scores
 from vasr.tables import render_table, write_csv
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             if path.is_dir():
                 raise VasrError(f"{option} {path} is a folder, not a file")
             writable_folder(path.parent, f"the folder of {option}")
-    sequences = load_sequences(args)
+    sequences = data_source(args).load()
     rows, details = [], {}
     for label, directory in (parse_prediction(spec) for spec in args.pred):
         scores = score_annotation_dir(

@@ -15,7 +15,7 @@ from vasr.cli.dataset_args import (
     add_dataset_arguments,
     add_keyframe_arguments,
     add_tracker_arguments,
-    load_sequences,
+    data_source,
     tracker_options,
 )
 from vasr.errors import VasrError
@@ -120,7 +120,7 @@ def execute(args: argparse.Namespace) -> int:
         factory = tracker_factory(
             args.tracker, tracker_options(args), resolve_device(args.device, local_rank)
         )
-        sequences = load_sequences(args)
+        sequences = data_source(args).load()
         summary = run_tracking(
             sequences,
             factory,

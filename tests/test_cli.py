@@ -11,7 +11,7 @@ import pytest
 from vasr.cli.main import COMMANDS, build_parser, main
 
 
-@pytest.mark.parametrize("command", [None, *(c.__name__.rsplit(".", 1)[-1] for c in COMMANDS)])
+@pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_every_command_has_a_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"] if command is None else [command, "--help"])

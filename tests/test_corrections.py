@@ -101,13 +101,13 @@ def test_a_cvat_round_trip_moves_the_corrected_frame_and_its_neighbours_only(
     summary = json.loads((first_round / "summary.json").read_text())["sequences"][0]
     assert sorted(summary["changes"]["frames"]) == sorted(moved)
     store = (first_round / "corrections" / "clip.txt").read_text()
-    assert "30, 30.000, 20.000, 24.000, 18.000" in store and "fixed.xml:" in store
+    assert "30, 30.0, 20.0, 24.0, 18.0" in store and "fixed.xml:" in store
 
-    # the same command again: the file was applied already, nothing is redone
+    # the same command again: every box of the file is in the store already, nothing is redone
     capsys.readouterr()
     assert annotate(clip, first_round, "--corrections", str(fixed)) == 0
     err = capsys.readouterr().err
-    assert "already applied, skipped" in err and "clip: reused" in err
+    assert "every box of it is already in" in err and "clip: reused" in err
     assert result(first_round)["boxes"] == after["boxes"]
 
 

@@ -49,7 +49,8 @@ def request(server: ReviewServer, method: str, path: str, body: object = None, h
     host, port = server.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
     data = None if body is None else json.dumps(body)
-    connection.request(method, path, body=data, headers={"Host": f"{host}:{port}", **(headers or {})})
+    own = {"Host": f"{host}:{port}", "Authorization": f"token {server.token}"}
+    connection.request(method, path, body=data, headers={**own, **(headers or {})})
     response = connection.getresponse()
     payload = response.read()
     connection.close()

@@ -101,6 +101,9 @@ def build_net(
     given = hparams["net"] if isinstance(hparams.get("net"), dict) else hparams
     options = {k: v for k, v in given.items() if k in accepted}
     state = {k.removeprefix("net."): v for k, v in data["state_dict"].items() if k.startswith("net.")}
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise CheckpointError(f"{path} is not a usable {what} checkpoint: {broken[0]} holds NaN or inf")
     try:
         net = cls(**{**options, **overrides})
         net.load_state_dict(state)

@@ -10,7 +10,8 @@ and the `RunConfig` recorded in ``OUT/run.json``, and re-runs it in process from
     OUT/<format>/...                the exports
     OUT/review/<seq>.*              quality plot, contact sheet (and overlay video)
     OUT/corrections/<seq>.txt       every correction of every round (a keyframe file)
-    OUT/corrections/<seq>.applied.json  the correction files already applied
+    OUT/corrections/<seq>.exports.json  what each JSON or CVAT file given said, by its content
+    OUT/.lock                       held by the one writer of the folder (a run, a save from the page)
     OUT/tracks/<seq>.npz            the tracks, reused for the snippets a correction does not touch
 
 Reruns never keep a stale result: each sequence's JSON records its frames, keyframes, checkpoints and every
@@ -21,9 +22,13 @@ another one is annotated again (tracking only what changed) and says what change
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import hashlib
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +41,9 @@ from vasr.annotations.corrections import (
     SUFFIXES,
     Correction,
     Video,
-    applied_digest,
     corrections_text,
     merge_corrections,
     moved_frames,
-    read_applied,
     read_corrections,
     summarise_moves,
 )
@@ -147,6 +150,10 @@ class RunConfig:
         return RunConfig(**values)
 
 
+class RunBusyError(VasrError):
+    """Another writer (a run, a save from the review page) holds the run folder."""
+
+
 class RunFolder:
     """The layout of one run's folder ``OUT`` (the module docstring lists it); nothing outside it."""
 
@@ -159,8 +166,8 @@ class RunFolder:
     def corrections(self, name: str) -> Path:
         return self.out / "corrections" / f"{name}.txt"
 
-    def applied(self, name: str) -> Path:
-        return self.corrections(name).with_suffix(".applied.json")
+    def exports_read(self, name: str) -> Path:
+        return self.out / "corrections" / f"{name}.exports.json"
 
     def tracks(self, name: str) -> Path:
         return self.out / "tracks" / f"{name}.npz"
@@ -171,6 +178,29 @@ class RunFolder:
     @property
     def run_json(self) -> Path:
         return self.out / "run.json"
+
+    @contextmanager
+    def writing(self, who: str) -> Iterator[None]:
+        """Hold the folder's lock (``OUT/.lock``) while ``who`` writes it: one writer at a time, so no run
+        writes over another's corrections and no page save lands in the middle of a run. A second writer
+        is refused at once (`RunBusyError`), never made to wait."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.out / ".lock", "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another vasr process"
+                message = f"{self.out} is being written by {holder}; try again when it is done"
+                raise RunBusyError(message) from None
+            handle.truncate(0)
+            handle.write(f"{who} (pid {os.getpid()})")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def names(self) -> list[str]:
         """The sequences with a finished result."""
@@ -221,6 +251,27 @@ class RunFolder:
             path = (self.out / name).resolve()
             if path.is_relative_to(root) and path != root:
                 path.unlink(missing_ok=True)
+
+
+def read_exports(path: Path) -> dict[str, list[list[Any]]]:
+    """What each JSON or CVAT file given earlier said, by its content's digest (``exports_read``)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def given_corrections(path: Path, video: Video, read: dict[str, list[list[Any]]]) -> list[Correction]:
+    """The corrections a file gives. A keyframe file says its boxes itself. A JSON or CVAT export says them
+    against the result it was exported from, so what one said the first time is kept (in ``read``, by
+    content) and said again when the same file comes back: a round's moved boxes never read as new ones."""
+    if path.suffix.lower() == ".txt":
+        return read_corrections(path, video)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest not in read:
+        read[digest] = [[c.frame, c.box, c.where] for c in read_corrections(path, video)]
+    return [Correction(int(f), None if b is None else tuple(b), str(w)) for f, b, w in read[digest]]
 
 
 def input_sequences(config: RunConfig) -> list[Sequence]:
@@ -288,8 +339,11 @@ class AnnotationRun:
 
     def __init__(self, config: RunConfig, log: Log = _stderr) -> None:
         config.check()
-        writable_folder(config.out, "--out")
         self.sequences = input_sequences(config)
+        for name in (s.name for s in self.sequences):  # every name becomes file names under OUT
+            if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+                raise VasrError(f"sequence name {name!r} cannot be a file name (--name)")
+        writable_folder(config.out, "--out")
         self.config = config.resolved(log)
         self.folder = RunFolder(self.config.out)
         self.log = log
@@ -314,23 +368,22 @@ class AnnotationRun:
         return found
 
     def apply_corrections(self, sequence: Sequence, video: Video) -> dict[int, Correction]:
-        """Every correction of every round for ``sequence``; new ones are stored in ``OUT/corrections``
-        before any work (nothing a human said is lost), and a file already applied is not applied again."""
-        store, applied_path = self.folder.corrections(sequence.name), self.folder.applied(sequence.name)
-        applied = read_applied(applied_path)
-        earlier = read_corrections(store, video) if store.is_file() else []
-        rounds = []
+        """Every correction of every round for ``sequence``: the store ``OUT/corrections/<seq>.txt`` with each
+        given file's boxes on top, frame by frame (so giving an earlier file again restores its boxes), stored
+        before any work: nothing a human said is lost."""
+        store, exports = self.folder.corrections(sequence.name), self.folder.exports_read(sequence.name)
+        earlier = merge_corrections(read_corrections(store, video) if store.is_file() else [])
+        merged, read = dict(earlier), read_exports(exports)
         for path in self.correction_files(sequence.name):
-            digest = applied_digest(path) if path.is_file() else None
-            if digest in applied:
-                self.log(f"{sequence.name}: {path} already applied, skipped")
-                continue
-            rounds.append(read_corrections(path, video))
-            applied[str(digest)] = str(path)
-        merged = merge_corrections(earlier, *rounds)
-        if rounds:
+            before, merged = (
+                merged,
+                merge_corrections(list(merged.values()), given_corrections(path, video, read)),
+            )
+            if merged == before:
+                self.log(f"{sequence.name}: {path}: every box of it is already in {store}")
+        if merged != earlier:
+            atomic_write_text(exports, json.dumps(read, indent=1) + "\n")
             atomic_write_text(store, corrections_text(merged))
-            atomic_write_text(applied_path, json.dumps(applied, indent=2) + "\n")
         return merged
 
     def prepare(self, sequence: Sequence) -> Job:
@@ -393,9 +446,11 @@ class AnnotationRun:
                 moves = {"frames": moved.tolist(), "iou": [round(float(v), 4) for v in iou]}
                 if job.corrections:
                     status += f": {job.corrections} corrections, {summarise_moves(moved, iou)}"
-            self.folder.remove(files)  # an earlier, different result's
-            files = {}
+            stale, files = files, {}  # an earlier, different result's: removed once the new one is written
         wrote = self.write_files(ann, sequence, files)
+        if status != "reused":
+            kept = {f for paths in files.values() for f in paths}
+            self.folder.remove({kind: [f for f in paths if f not in kept] for kind, paths in stale.items()})
         if status != "reused" or wrote:  # last: it marks the sequence as done
             extra = {"fingerprint": identity, "provenance": record, "files": files}
             write_json(ann, self.folder.out / "json", extra)
@@ -433,16 +488,27 @@ class AnnotationRun:
         files.update(ordered)
         return wrote
 
-    def run(self, done: Callable[[], None] = lambda: None) -> dict[str, Any]:
-        """Every sequence; returns the summary (also written to ``OUT/summary.json``)."""
-        for stale in remove_stale_temporaries(self.folder.out):
-            self.log(f"removed {stale}, left by an interrupted run")
+    def check_corrections(self) -> None:
+        """Every ``--corrections`` file answers a sequence of the run (a folder's files too: a name that
+        matches none, ``Clip.txt`` for ``clip``, is an error rather than silently nothing)."""
         names = {s.name for s in self.sequences}
         for path in self.config.corrections:
             if not path.exists():
                 raise VasrError(f"--corrections {path}: not found")
-            if path.is_file() and len(self.sequences) > 1 and path.stem not in names:
-                raise VasrError(f"--corrections {path}: no sequence of this run is called {path.stem!r}")
+            given = [p for p in path.iterdir() if p.suffix.lower() in SUFFIXES] if path.is_dir() else [path]
+            for file in given:
+                if (path.is_dir() or len(self.sequences) > 1) and file.stem not in names:
+                    raise VasrError(f"--corrections {file}: no sequence of this run is called {file.stem!r}")
+
+    def run(self, done: Callable[[], None] = lambda: None) -> dict[str, Any]:
+        """Every sequence, holding the folder's lock; returns the summary (also in ``OUT/summary.json``)."""
+        with self.folder.writing("vasr annotate"):
+            return self._run(done)
+
+    def _run(self, done: Callable[[], None]) -> dict[str, Any]:
+        for stale in remove_stale_temporaries(self.folder.out):
+            self.log(f"removed {stale}, left by an interrupted run")
+        self.check_corrections()
         jobs = [self.prepare(sequence) for sequence in self.sequences]
         mismatch = tracker_mismatch(self.config.tassess, self.config.tracker)  # after the inputs' checks
         if mismatch:

@@ -23,9 +23,8 @@ frame, a CVAT file without the target's track, a JSON exported from an earlier r
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
+import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +76,13 @@ def read_corrections(path: str | Path, video: Video) -> list[Correction]:
 
 
 def _from_keyframe_file(path: Path, video: Video) -> list[Correction]:
+    """Every line; a line's ``# from WHERE`` comment (the store's) says where the human first gave it."""
     keys = read_keyframes(path, video.num_frames, video.image_size)
+    origins = dict(
+        re.findall(r"^\s*(\d+)\b[^#\n]*#\s*from (.+?)\s*$", path.read_text(encoding="utf-8"), re.M)
+    )
     return [
-        Correction(int(k), tuple(float(v) for v in box) if ok else None, str(path))
+        Correction(int(k), tuple(float(v) for v in box) if ok else None, origins.get(str(k), str(path)))
         for k, box, ok in zip(keys.indices, keys.boxes, keys.visible, strict=True)
     ]
 
@@ -131,7 +134,9 @@ def _from_json(path: Path, video: Video) -> list[Correction]:
 
 def _same_video(path: Path, name: str | None, num_frames: int | None, video: Video) -> None:
     if name is not None and name != video.name:
-        raise AnnotationFormatError(path, f"is for the video {name!r}, not {video.name!r}")
+        raise AnnotationFormatError(
+            path, f"is for the video {name!r}, not {video.name!r} (a CVAT task carries the sequence's name)"
+        )
     if num_frames is not None and num_frames != video.num_frames:
         raise AnnotationFormatError(
             path, f"is for a video of {num_frames} frames; {video.name} has {video.num_frames}"
@@ -239,7 +244,7 @@ def _target_track(path: Path, parsed: _CvatFile) -> list[_CvatBox]:
 
 def _from_cvat(path: Path, video: Video) -> list[Correction]:
     parsed = _parse_cvat(path)
-    _same_video(path, None, parsed.task_size, video)
+    _same_video(path, parsed.task_name, parsed.task_size, video)
     boxes = _target_track(path, parsed)
     current = video.current
     if current is None:
@@ -250,7 +255,11 @@ def _from_cvat(path: Path, video: Video) -> list[Correction]:
     seen: dict[int, tuple[int, tuple[float, ...] | None]] = {}
     corrections = []
     for box in boxes:
-        frame = int(_number(path, box, "frame"))
+        frame = _number(path, box, "frame")
+        if not frame.is_integer():
+            message = f"frame={box.attrs['frame']!r} is not a whole frame"
+            raise AnnotationFormatError(path, message, line=box.line)
+        frame = int(frame)
         outside = box.attrs.get("outside", "0") == "1"
         if frame == video.num_frames and outside:
             continue  # CVAT closes a track with an outside box after its last frame
@@ -282,10 +291,12 @@ def _from_cvat(path: Path, video: Video) -> list[Correction]:
 
 
 def merge_corrections(*rounds: list[Correction]) -> dict[int, Correction]:
-    """Frame -> correction over several rounds, a later round's box winning over an earlier one's."""
+    """Frame -> correction over several rounds, a later round's box winning over an earlier one's; a box
+    given again unchanged keeps where it was first given."""
     merged: dict[int, Correction] = {}
-    for corrections in rounds:
-        merged.update({c.frame: c for c in corrections})
+    for c in (c for corrections in rounds for c in corrections):
+        if c.frame not in merged or merged[c.frame].box != c.box:
+            merged[c.frame] = c
     return dict(sorted(merged.items()))
 
 
@@ -295,9 +306,9 @@ def corrections_text(corrections: dict[int, Correction]) -> str:
     lines = [
         "# vasr corrections: frame, x, y, w, h (0-based) or frame, absent; every frame here is a keyframe"
     ]
-    for frame, c in sorted(corrections.items()):
-        values = ABSENT if c.box is None else ", ".join(f"{v:.3f}" for v in c.box)
-        lines.append(f"{frame}, {values}  # {c.where}")
+    for frame, c in sorted(corrections.items()):  # every value as it was accepted (shortest exact repr)
+        values = ABSENT if c.box is None else ", ".join(repr(float(v)) for v in c.box)
+        lines.append(f"{frame}, {values}  # from {c.where}")
     return "\n".join(lines) + "\n"
 
 
@@ -318,19 +329,3 @@ def summarise_moves(frames: np.ndarray, iou: np.ndarray) -> str:
     if not len(frames):
         return "no frame moved"
     return f"{len(frames)} frames moved (mean IoU with the earlier box {float(np.mean(iou)):.2f})"
-
-
-def applied_digest(path: Path) -> str:
-    """Identity of a corrections file's content, so a rerun does not apply one file twice."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def read_applied(path: Path) -> dict[str, str]:
-    """``digest -> file name`` of the corrections files already applied (``corrections/<seq>.applied``)."""
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

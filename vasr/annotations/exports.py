@@ -263,9 +263,16 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"its top level is a {type(data).__name__}, not an object")
         if data.get("format_version") != JSON_FORMAT_VERSION:
             raise ValueError(f"format_version {data.get('format_version')!r}, expected {JSON_FORMAT_VERSION}")
         names = {name: code for code, name in DIRECTION_NAMES.items()}
+        unknown = sorted({str(d) for d in data["direction"]} - set(names))
+        if unknown:
+            raise ValueError(f"unknown direction {unknown[0]!r}; known: {', '.join(map(repr, names))}")
+        if not all(isinstance(k, int) and not isinstance(k, bool) for k in data["keyframes"]):
+            raise ValueError("keyframes must be whole frame numbers")
         ann = DenseAnnotation(
             name=data["name"],
             boxes=np.array([b if b is not None else [np.nan] * 4 for b in data["boxes"]], dtype=np.float64),
@@ -278,7 +285,10 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             # a frame the human boxed since (an edited file) is no longer a suggestion
             suggestions=_not_in(np.asarray(data.get("suggestions", []), dtype=np.int64), data["keyframes"]),
         )
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+    except KeyError as error:
+        message = f"is not a vasr annotation JSON (no {error.args[0]!r} key)"
+        raise AnnotationFormatError(path, message) from None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError) as error:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
     known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
              "failure_frames", "quality", "direction", "frame_names", "suggestions",

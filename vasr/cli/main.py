@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from vasr import __version__
-from vasr.cli.commands import annotate, baseline, evaluate, review, synth, track
 from vasr.errors import VasrError
 
-COMMANDS = (synth, baseline, evaluate, track, annotate, review)
+COMMANDS = ("synth", "baseline", "evaluate", "track", "annotate", "review")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vasr {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.register(subparsers)
+    for command in COMMANDS:  # imported here, so that Ctrl-C while torch loads is one line too
+        importlib.import_module(f"vasr.cli.commands.{command}").register(subparsers)
     return parser
 
 
@@ -31,13 +31,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Its own errors (``VasrError``) are one line naming the file and the problem; Ctrl-C
     is one line saying what is kept (every command writes atomically, so finished sequences are); anything
     else is a bug and keeps its traceback."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("\nvasr: interrupted before it started; nothing was written", file=sys.stderr)
+        return 130
     args.done = 0  # sequences finished, counted by the commands that go sequence by sequence
     try:
         return args.run(args)
     except VasrError as error:
         print(f"vasr: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full disk, a folder that vanished: the system's words, without a traceback
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"vasr: error: {error.strerror or error}{where}; what was finished is kept", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         kept = f"{args.done} sequence{'s' if args.done != 1 else ''} done; " if args.done else ""
         print(f"\nvasr: interrupted; {kept}rerun the same command to resume", file=sys.stderr)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from vasr.annotations.corrections import (
 from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
-from vasr.run import RunConfig, RunFolder, annotate_run, input_sequences, summary_text
+from vasr.run import RunBusyError, RunConfig, RunFolder, annotate_run, input_sequences, summary_text
 
 REVIEW_SOURCE = "review page"
 
@@ -161,7 +163,7 @@ class ReviewSession:
         ann, _ = self.annotation(name)
         video = Video(name, len(ann), ann.image_size, ann)
         new = [self._checked(c, video) for c in changes]
-        with self.lock:
+        with self.lock, self._writing():
             earlier, version = self.corrections(name, ann)
             if version != base:
                 raise ReviewError(
@@ -173,6 +175,16 @@ class ReviewSession:
             text = corrections_text(merged)
             atomic_write_text(self._store(name), text)
         return {"version": _digest(text), "corrections": len(merged), "saved": len(new)}
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The run folder's lock for a save: refused (409) while a run writes the folder, so a save is never
+        confirmed and then lost under the run's own store update."""
+        try:
+            with self.folder.writing("a save from the review page"):
+                yield
+        except RunBusyError as error:
+            raise ReviewError(f"{error}; your changes are still on the page", 409) from None
 
     @staticmethod
     def _checked(change: dict[str, object], video: Video) -> Correction:

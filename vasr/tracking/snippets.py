@@ -45,7 +45,6 @@ import numpy as np
 from tqdm import tqdm
 
 from vasr.data.keyframes import Keyframes, snippets
-from vasr.data.readers.video import keyframe_box_problem
 from vasr.data.sequence import Sequence
 from vasr.directions import BACKWARD, FORWARD, STEP
 from vasr.tracking.base import (
@@ -132,10 +131,13 @@ class _Track:
 
 
 def usable_keyframes(keyframes: Keyframes, image_size: tuple[int, int]) -> dict[int, bool]:
-    """``frame -> whether a tracker can start on that keyframe``: the human saw the target there, and the box
-    is one a keyframe file accepts (`keyframe_box_problem`: finite, with an area, on the image)."""
-    columns = zip(keyframes.indices, keyframes.boxes, keyframes.visible, strict=True)
-    return {int(k): bool(v) and keyframe_box_problem(tuple(b), image_size) is None for k, b, v in columns}
+    """``frame -> whether a tracker can start on that keyframe``: the human saw the target there and its box
+    is finite, has an area and overlaps the ``(width, height)`` image."""
+    (width, height), usable = image_size, {}
+    for k, (x, y, w, h), visible in zip(keyframes.indices, keyframes.boxes, keyframes.visible, strict=True):
+        inside = x < width and y < height and x + w > 0 and y + h > 0
+        usable[int(k)] = bool(visible and np.isfinite([x, y, w, h]).all() and w > 0 and h > 0 and inside)
+    return usable
 
 
 def as_keyframes(sequence: Sequence, keyframes: Keyframes | np.ndarray) -> Keyframes:

@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from vasr.review.session import ReviewSession
 
     session = ReviewSession(args.out)
+    if args.export is not None and args.export.exists() and not args.export.is_dir():
+        raise VasrError(f"--export {args.export}: a file is there; name a folder for the static copy")
     if args.export is not None:
         from vasr.review.export import export_review
 
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         raise VasrError(f"cannot serve on {args.host}:{args.port} ({error.strerror}); try --port 0") from None
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
-            f"warning: serving on {args.host}: anyone who can reach it can change this run", file=sys.stderr
+            f"warning: serving on {args.host}: anyone with the address below (its token) can change this run",
+            file=sys.stderr,
         )
     print(f"reviewing {session.out} at {server.address}  (Ctrl-C stops)", flush=True)
     try:

@@ -39,16 +39,24 @@ from vasr.errors import AnnotationFormatError, DatasetLayoutError
 ABSENT = "absent"
 
 
+MIN_BOX_SIDE = 1.0  # px: a human's box is never narrower or lower than one pixel
+MAX_BOX_SIDE = 10  # times the image's side: beyond that a box is a typo, and no tracker can crop it
+
+
 def keyframe_box_problem(box: tuple[float, float, float, float], image_size: tuple[int, int]) -> str | None:
     """Why a box a human gives cannot be a keyframe (None when it can): a non-finite value, a size that is
-    not positive, or no overlap with the ``(width, height)`` image. Keyframe files and corrections share
-    it."""
+    not positive, below a pixel or far beyond the image, or no overlap with the ``(width, height)`` image.
+    Keyframe files, corrections and the review page share it."""
     x, y, w, h = box
     if not all(math.isfinite(v) for v in (x, y, w, h)):
         return f"box values {list(box)} must be finite"
     if w <= 0 or h <= 0:
         return f"box size must be positive, got w={w:g}, h={h:g}"
+    if w < MIN_BOX_SIDE or h < MIN_BOX_SIDE:
+        return f"box size must be at least {MIN_BOX_SIDE:g} pixel, got w={w:g}, h={h:g}"
     width, height = image_size
+    if w > MAX_BOX_SIDE * width or h > MAX_BOX_SIDE * height:
+        return f"box size w={w:g}, h={h:g} is far beyond the {width}x{height} image"
     if x + w <= 0 or y + h <= 0 or x >= width or y >= height:
         return f"box {tuple(box)} lies entirely outside the {width}x{height} image"
     return None

@@ -53,13 +53,11 @@ class ImageFolderFrames:
         path = Path(self.paths[_check_index(index, len(self.paths))])
         if not path.is_file():
             raise FrameReadError(path, "frame file is missing")
-        data = path.read_bytes()
-        if path.suffix.lower() in (".jpg", ".jpeg") and b"\xff\xd9" not in data[-64:]:
-            # libjpeg decodes the part it has and pads the rest without saying which file it was
-            raise FrameReadError(path, "JPEG frame is truncated (no end-of-image marker); copy it again")
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        # decoded from memory: a truncated file is refused here, where imread would pad it with grey and
+        # let libjpeg warn without naming the file
+        image = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
-            raise FrameReadError(path, "frame cannot be decoded (corrupt or not an image)")
+            raise FrameReadError(path, "frame cannot be decoded (corrupt, truncated or not an image)")
         height, width = image.shape[:2]
         if (width, height) != self.size:
             raise self._size_error(path, (width, height))

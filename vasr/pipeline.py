@@ -24,7 +24,7 @@ ablation driver and the benchmarks go through these methods. Nothing here knows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,7 +39,14 @@ from vasr.refinement.refine import refine_kept, towards
 from vasr.selection.assess import assess_sequence
 from vasr.selection.model import TAssessNet
 from vasr.selection.select import Fusion, Selection, Variant, fuse_agreeing, select_tracks
-from vasr.selection.suggest import Suggestion, SuggestionRule, frame_doubt, suggest_frames
+from vasr.selection.suggest import (
+    Suggestion,
+    SuggestionRule,
+    doubt_parts,
+    frame_doubt,
+    suggest_frames,
+    unchecked_stretches,
+)
 from vasr.tracking.base import BatchTracker
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
@@ -241,9 +248,32 @@ class Annotator:
     def suggestions(
         self, annotation: DenseAnnotation, tracks: SequenceTracks, count: int | None = None
     ) -> list[Suggestion]:
-        """The ``count`` (default: this Annotator's ``suggest``) frames to box next, best first."""
+        """The ``count`` (default: this Annotator's ``suggest``) frames to box next, best first, each with
+        its reason: the stretches only one track reaches first, then the doubtful runs."""
         count = self.suggest if count is None else count
-        return suggest_frames(self.doubt(annotation, tracks), count, self.suggestion_rule.min_doubt)
+        fwd, bwd = tracks.forward, tracks.backward
+        unchecked = unchecked_stretches(fwd.valid, bwd.valid, annotation.keyframes)
+        chosen = suggest_frames(
+            self.doubt(annotation, tracks), count, self.suggestion_rule.min_doubt, unchecked
+        )
+        score, disagreement = doubt_parts(annotation.quality, fwd.boxes, bwd.boxes, fwd.valid, bwd.valid)
+        disagreement = disagreement * self.suggestion_rule.disagreement_weight
+        return [
+            s if s.reason == "unchecked"
+            else replace(s, reason="disagreement" if disagreement[s.frame] > score[s.frame] else "low score")
+            for s in chosen
+        ]  # fmt: skip
+
+    @staticmethod
+    def unchecked(annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
+        """``(N,)`` the frames with a box that only one track reaches (before the first human box or after
+        the last): nothing independent checks them."""
+        mask = np.zeros(len(annotation), dtype=bool)
+        for first, last, _ in unchecked_stretches(
+            tracks.forward.valid, tracks.backward.valid, tracks.keyframes
+        ):
+            mask[first : last + 1] = True
+        return mask & annotation.has_box
 
     def annotate(
         self,
@@ -264,8 +294,9 @@ class Annotator:
             material = self.material(sequence, tracks, keyframes)
             boxes = self.refine(material, selection, self.adapt(material))
         annotation = self.assemble(sequence, tracks, selection, assessment, boxes, keyframes)
+        annotation.unchecked = self.unchecked(annotation, tracks)
         if self.suggest > 0:
-            annotation.suggestions = np.array(
-                [s.frame for s in self.suggestions(annotation, tracks)], np.int64
-            )
+            chosen = self.suggestions(annotation, tracks)
+            annotation.suggestions = np.array([s.frame for s in chosen], np.int64)
+            annotation.suggestion_reasons = [s.reason for s in chosen]
         return annotation

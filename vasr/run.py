@@ -69,7 +69,16 @@ from vasr.tracking.snippets import SequenceTracks
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
 DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
-SUMMARY_COLUMNS = ["sequence", "frames", "keyframes", "flagged", "suggested", "labour_saved", "mean_quality"]
+SUMMARY_COLUMNS = [
+    "sequence",
+    "frames",
+    "keyframes",
+    "flagged",
+    "suggested",
+    "unchecked",
+    "labour_saved",
+    "mean_quality",
+]
 
 Log = Callable[[str], None]
 _stderr: Log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731 - beside progress bars
@@ -550,6 +559,7 @@ def summary_row(ann: DenseAnnotation, status: str) -> dict[str, Any]:
         "keyframes": len(ann.keyframes),
         "flagged": len(ann.review_frames),
         "suggested": len(ann.suggestions),
+        "unchecked": int(ann.unchecked.sum()),
         "labour_saved": ann.labour_saved,
         "mean_quality": float(quality.mean()) if len(quality) else float("nan"),
         "status": status,

@@ -34,6 +34,9 @@ class DenseAnnotation:
         frame_names: (N,) frame file names, ``''`` for frames decoded from a video; empty = all ``''``.
         suggestions: (S,) int64 frames vasr asks a human to box next, best first (``vasr.selection.suggest``);
             never keyframes.
+        suggestion_reasons: (S,) why each was asked: "unchecked", "disagreement" or "low score".
+        unchecked: (N,) bool, frames only one track reaches (before the first human box or after the last):
+            nothing independent checks their box, however confident its score.
     """
 
     name: str
@@ -45,6 +48,8 @@ class DenseAnnotation:
     image_size: tuple[int, int]
     frame_names: list[str] = field(default_factory=list)
     suggestions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    suggestion_reasons: list[str] = field(default_factory=list)
+    unchecked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __post_init__(self) -> None:
         if (
@@ -72,6 +77,13 @@ class DenseAnnotation:
             raise ValueError(f"{self.name}: {len(names)} frame names for {count} frames (use '' per frame)")
         self.frame_names = names
         self.suggestions = _suggestions(self.name, self.suggestions, count, self.keyframes)
+        self.suggestion_reasons = list(self.suggestion_reasons) or [""] * len(self.suggestions)
+        if len(self.suggestion_reasons) != len(self.suggestions):
+            raise ValueError(
+                f"{self.name}: {len(self.suggestion_reasons)} reasons for {len(self.suggestions)} suggestions"
+            )
+        unchecked = np.zeros(count, bool) if not len(self.unchecked) else self.unchecked
+        self.unchecked = _per_frame(self.name, "unchecked", unchecked, count, bool)
 
     def __len__(self) -> int:
         return len(self.boxes)

@@ -248,6 +248,8 @@ def write_json(
         "direction": [DIRECTION_NAMES[int(d)] for d in ann.direction],
         "frame_names": ann.frame_names,
         "suggestions": ann.suggestions.tolist(),
+        "suggestion_reasons": ann.suggestion_reasons,
+        "unchecked_frames": np.flatnonzero(ann.unchecked).tolist(),
         "labour_saved": ann.labour_saved,
         **(extra or {}),
     }
@@ -283,7 +285,8 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             image_size=(data["image_size"]["width"], data["image_size"]["height"]),
             frame_names=data["frame_names"],
             # a frame the human boxed since (an edited file) is no longer a suggestion
-            suggestions=_not_in(np.asarray(data.get("suggestions", []), dtype=np.int64), data["keyframes"]),
+            **_open_suggestions(data),
+            unchecked=np.isin(np.arange(data["num_frames"]), data.get("unchecked_frames", [])),
         )
     except KeyError as error:
         message = f"is not a vasr annotation JSON (no {error.args[0]!r} key)"
@@ -292,13 +295,20 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
     known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
              "failure_frames", "quality", "direction", "frame_names", "suggestions",
-             "labour_saved"}  # fmt: skip
+             "suggestion_reasons", "unchecked_frames", "labour_saved"}  # fmt: skip
     return ann, {k: v for k, v in data.items() if k not in known}
 
 
-def _not_in(frames: np.ndarray, keyframes: list[int]) -> np.ndarray:
-    """``frames`` in their order, less the keyframes (a suggestion the human has boxed since)."""
-    return frames[~np.isin(frames, keyframes)]
+def _open_suggestions(data: dict) -> dict[str, object]:
+    """The suggestions of a JSON and their reasons, less the frames the human has boxed since (an edited
+    file's keyframes)."""
+    frames = [int(f) for f in data.get("suggestions", [])]
+    reasons = list(data.get("suggestion_reasons") or [""] * len(frames))
+    open_ = [(f, r) for f, r in zip(frames, reasons, strict=True) if f not in set(data["keyframes"])]
+    return {
+        "suggestions": np.array([f for f, _ in open_], np.int64),
+        "suggestion_reasons": [r for _, r in open_],
+    }
 
 
 def write_result_set(ann: DenseAnnotation, directory: str | Path) -> list[Path]:

@@ -13,7 +13,8 @@ HEADER = (
     "# vasr: frames to box next, best first within each sequence. Box them (keyframe file, edited JSON or\n"
     "# CVAT), then rerun with --corrections. Columns: sequence, rank, frame (0-based), frame file, T-Assess\n"
     "# score of the kept box, the IoU that score reads as (it ranks frames; it is not a calibrated\n"
-    "# estimate), and 'flagged' where both directions failed.\n"
+    "# estimate), why it is asked (unchecked: only one track reaches it, no second track checks its box;\n"
+    "# disagreement: the two tracks part there; low score), and 'flagged' where both directions failed.\n"
 )
 
 
@@ -27,7 +28,8 @@ def suggestion_lines(ann: DenseAnnotation) -> list[str]:
         iou = "n/a" if np.isnan(score) else f"{predicted[frame]:.2f}"
         name = ann.frame_names[frame] or "-"
         flag = "  flagged" if ann.failure[frame] else ""
-        lines.append(f"{ann.name}\t{rank}\t{frame}\t{name}\t{shown}\t{iou}{flag}")
+        reason = ann.suggestion_reasons[rank - 1] or "-"
+        lines.append(f"{ann.name}\t{rank}\t{frame}\t{name}\t{shown}\t{iou}\t{reason}{flag}")
     return lines
 
 
@@ -37,4 +39,9 @@ def suggestions_text(annotations: Iterable[DenseAnnotation]) -> str:
     for ann in annotations:
         lines = suggestion_lines(ann)
         body += lines or [f"# {ann.name}: nothing to suggest (every frame's box is trusted)"]
+        if ann.unchecked.any():
+            body.append(
+                f"# {ann.name}: {int(ann.unchecked.sum())} frames are unchecked by a second track "
+                "(before the first human box or after the last): a high score there is no proof"
+            )
     return HEADER + "\n".join(body) + "\n"

@@ -81,6 +81,9 @@ def quality_plot(ann: DenseAnnotation, path: str | Path, size: tuple[int, int] =
     for run, (first, last) in enumerate(_runs(ann.review_frames)):
         label = "to review" if run == 0 else None
         ax.axvspan(first - 0.5, last + 0.5, color="red", alpha=0.15, lw=0, label=label)
+    for run, (first, last) in enumerate(_runs(np.flatnonzero(ann.unchecked))):
+        label = "one track only (unchecked)" if run == 0 else None
+        ax.axvspan(first - 0.5, last + 0.5, color="grey", alpha=0.15, lw=0, label=label)
     ax.axhline(0.0, color="black", ls="--", lw=0.8, label="threshold")
     frames = np.arange(len(ann))
     scored = np.isfinite(ann.quality)
@@ -174,6 +177,8 @@ def _thumbnail(
     colour = (255, 255, 255)
     if ann.failure[index]:
         caption, colour = caption + " FAIL", STATUS_COLOURS[FAILURE]
+    elif ann.unchecked[index]:
+        caption += " 1 track"
     rank = ann.suggestion_rank[index]
     if rank:
         caption = f"{rank}. {caption}"

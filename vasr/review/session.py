@@ -133,6 +133,8 @@ class ReviewSession:
             "keyframes": ann.keyframes.tolist(),
             "failure_frames": ann.review_frames.tolist(),
             "suggestions": ann.suggestions.tolist(),
+            "suggestion_reasons": ann.suggestion_reasons,
+            "unchecked": np.flatnonzero(ann.unchecked).tolist(),
             "to_check": ann.to_check.tolist(),
             "frame_names": ann.frame_names,
             "labour_saved": ann.labour_saved,

@@ -16,6 +16,11 @@ one run while another run has none); a run's halves are then runs of their own. 
 directions below the threshold) have high doubt, so they lie in runs and are covered by the same list: there
 is one list of frames to check, not two notions.
 
+Frames only one track reaches come first: before the first human box and after the last there is no
+second track to disagree, so a confident drift there looks fine to every other signal. Each such stretch is
+asked at its far end (the last frame of the video, or its first), longest stretch first: a box there gives
+the whole stretch a second track.
+
 The values are comparable across sequences (expected IoU mass), so a simulated annotator or a review page
 can also rank the suggestions of many sequences together.
 """
@@ -51,6 +56,7 @@ class Suggestion:
     rank: int  # 1 = the first frame to box
     value: float  # the doubt of the run it was chosen in (expected IoU mass lost there)
     run: tuple[int, int]  # first and last frame of that run
+    reason: str = "low score"  # or "disagreement" (the two tracks part), "unchecked" (only one track)
 
 
 def frame_doubt(
@@ -63,13 +69,44 @@ def frame_doubt(
     disagreement_weight: float = DISAGREEMENT_WEIGHT,
 ) -> np.ndarray:
     """``(N,)`` doubt of every frame (see the module docstring); 0 at keyframes."""
-    quality = np.asarray(quality, dtype=np.float64)
-    doubt = 1.0 - expected_iou(torch.from_numpy(quality)).numpy()
-    doubt = np.where(np.isfinite(doubt), doubt, 1.0)
+    score, disagreement = doubt_parts(quality, forward_boxes, backward_boxes, forward_valid, backward_valid)
+    doubt = np.maximum(score, disagreement_weight * disagreement)
+    return np.where(np.asarray(is_keyframe, bool), 0.0, doubt)
+
+
+def doubt_parts(
+    quality: np.ndarray,
+    forward_boxes: np.ndarray,
+    backward_boxes: np.ndarray,
+    forward_valid: np.ndarray,
+    backward_valid: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(N,)`` each: the doubt the score gives (1 - its expected IoU) and the two tracks' disagreement
+    (1 - their IoU, 0 where one is missing)."""
+    score = 1.0 - expected_iou(torch.from_numpy(np.asarray(quality, dtype=np.float64))).numpy()
     both = np.asarray(forward_valid, bool) & np.asarray(backward_valid, bool)
     disagreement = np.where(both, 1.0 - box_iou(forward_boxes, backward_boxes).numpy(), 0.0)
-    doubt = np.maximum(doubt, disagreement_weight * disagreement)
-    return np.where(np.asarray(is_keyframe, bool), 0.0, doubt)
+    return np.where(np.isfinite(score), score, 1.0), disagreement
+
+
+def unchecked_stretches(
+    forward_valid: np.ndarray, backward_valid: np.ndarray, keyframes: np.ndarray
+) -> list[tuple[int, int, int]]:
+    """``(first, last, frame to ask)`` of the stretches only one track reaches: before the first keyframe
+    (asked at frame 0) and after the last (asked at the last frame), where some frame has a box."""
+    n, keys = len(forward_valid), np.sort(np.asarray(keyframes, dtype=np.int64))
+    if not len(keys):
+        return []
+    stretches = [(0, int(keys[0]) - 1, 0, backward_valid), (int(keys[-1]) + 1, n - 1, n - 1, forward_valid)]
+    return [
+        (
+            a,
+            b,
+            ask,
+        )
+        for a, b, ask, valid in stretches
+        if a <= b and np.asarray(valid)[a : b + 1].any()
+    ]
 
 
 def doubt_runs(doubt: np.ndarray, min_doubt: float = MIN_DOUBT) -> list[tuple[int, int]]:
@@ -86,14 +123,24 @@ def _split_frame(doubt: np.ndarray, first: int, last: int) -> int:
     return first + int(np.searchsorted(mass, mass[-1] / 2.0))
 
 
-def suggest_frames(doubt: np.ndarray, count: int, min_doubt: float = MIN_DOUBT) -> list[Suggestion]:
-    """Up to ``count`` frames to box, ranked (see the module docstring). Fewer when the doubtful frames run
-    out: a sequence vasr trusts everywhere gets no suggestion."""
-    doubt = np.asarray(doubt, dtype=np.float64)
+def suggest_frames(
+    doubt: np.ndarray,
+    count: int,
+    min_doubt: float = MIN_DOUBT,
+    unchecked: list[tuple[int, int, int]] = (),  # type: ignore[assignment]
+) -> list[Suggestion]:
+    """Up to ``count`` frames to box, ranked (see the module docstring): the ``unchecked`` stretches'
+    frames first, longest stretch first, then the doubtful runs. Fewer when both run out: a sequence vasr
+    trusts everywhere gets no suggestion."""
+    doubt = np.array(doubt, dtype=np.float64)
+    chosen: list[Suggestion] = []
+    for first, last, ask in sorted(unchecked, key=lambda s: s[0] - s[1])[:count]:
+        value = float(doubt[first : last + 1].sum())
+        chosen.append(Suggestion(ask, len(chosen) + 1, value, (first, last), "unchecked"))
+        doubt[ask] = 0.0  # asked already: it splits the doubtful run it lies in
     heap: list[tuple[int, float, int, int]] = []  # (generation, -value, first, last)
     for first, last in doubt_runs(doubt, min_doubt):
         heapq.heappush(heap, (0, -float(doubt[first : last + 1].sum()), first, last))
-    chosen: list[Suggestion] = []
     while heap and len(chosen) < count:
         generation, value, first, last = heapq.heappop(heap)
         frame = _split_frame(doubt, first, last)

@@ -120,8 +120,10 @@ function draw() {
   }
   const q = app.data.quality[app.frame];
   const rank = app.data.suggestions.indexOf(app.frame);
+  const why = rank >= 0 && app.data.suggestion_reasons[rank] ? ` (${app.data.suggestion_reasons[rank]})` : "";
+  const unchecked = app.data.unchecked.includes(app.frame) ? " unchecked by a second track" : "";
   $("where").textContent = `${app.seq} frame ${app.frame}` + (app.data.frame_names[app.frame] ? ` (${app.data.frame_names[app.frame]})` : "") +
-    (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}` : "") + (flagged ? " flagged" : "") +
+    (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}${why}` : "") + (flagged ? " flagged" : "") + unchecked +
     (q == null ? "" : ` score ${q.toFixed(2)}`) + (box ? "" : " (no box: absent)") + (edited ? " corrected" : "");
   const pending = Object.keys(app.edits).length;
   $("save").disabled = STATIC || !pending;
@@ -137,6 +139,8 @@ function drawPlot() {
   const W = canvas.width, H = canvas.height, x = (i) => (i + 0.5) * W / n, y = (q) => H / 2 - q * (H / 2 - 6);
   ctx.fillStyle = "#111"; ctx.fillRect(0, 0, W, H);
   ctx.strokeStyle = "#444"; ctx.beginPath(); ctx.moveTo(0, y(0)); ctx.lineTo(W, y(0)); ctx.stroke();
+  ctx.fillStyle = "rgba(160,160,160,0.25)";  // unchecked: only one track reaches these frames
+  for (const f of d.unchecked) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
   ctx.fillStyle = "rgba(255,60,60,0.35)";
   for (const f of d.failure_frames) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
   ctx.fillStyle = "#3f3";
@@ -162,7 +166,9 @@ function drawList() {
     const li = document.createElement("li");
     const rank = app.page * PAGE + i + 1;
     li.value = rank;
-    li.textContent = `frame ${f}` + (d.failure_frames.includes(f) ? " (flagged)" : "");
+    const s = d.suggestions.indexOf(f);
+    const why = s >= 0 && d.suggestion_reasons[s] ? d.suggestion_reasons[s] : d.failure_frames.includes(f) ? "flagged" : "";
+    li.textContent = `frame ${f}` + (why ? ` (${why})` : "");
     li.classList.toggle("current", f === app.frame);
     li.classList.toggle("fixed", f in app.edits || (d.corrections && String(f) in d.corrections));
     li.onclick = () => show(f);

@@ -53,6 +53,7 @@ from vasr.annotations.provenance import changes, file_digest, fingerprint, prove
 from vasr.annotations.suggestions import suggestions_text
 from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
 from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner, tracker_mismatch
+from vasr.data.frames import VideoFileFrames
 from vasr.data.keyframes import Keyframes, keyframe_indices
 from vasr.data.readers.video import load_image_folder, load_video
 from vasr.data.sequence import Sequence
@@ -485,7 +486,10 @@ class AnnotationRun:
             makers["review"] = review
         if self.config.overlay:
             video = folder.review(ann.name, "overlay.mp4")
-            makers["overlay"] = lambda: [visualize.overlay_video(ann, sequence.frame, len(sequence), video)]
+            fps = sequence.frames.fps if isinstance(sequence.frames, VideoFileFrames) else None
+            makers["overlay"] = lambda: [
+                visualize.overlay_video(ann, sequence.frame, len(sequence), video, fps or 30.0)
+            ]
         wrote = []
         for kind, make in makers.items():
             if not folder.written(files, kind):
@@ -540,7 +544,7 @@ class AnnotationRun:
             "tracker": config.tracker,
             "tracker_options": config.tracker_options,
             "threshold": config.threshold,
-            "interval": config.interval,
+            "keyframes": str(config.keyframes) if config.keyframes else f"every {config.interval} frames",
             "tassess": str(config.tassess),
             "refiner": str(config.refiner) if config.refiner else None,
             "adapt_steps": self.annotator.adaptation.steps if refined else None,

@@ -38,7 +38,8 @@ STATUS_COLOURS = {
     NO_BOX: (160, 160, 160),
 }
 SHEET_COLUMNS = 6
-_DIRECTION_STYLE = {FORWARD: ("tab:blue", "forward"), BACKWARD: ("tab:orange", "backward")}
+# orange is the review page's colour for suggestions: the directions keep clear of it
+_DIRECTION_STYLE = {FORWARD: ("tab:blue", "forward"), BACKWARD: ("tab:purple", "backward")}
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -105,7 +106,8 @@ def quality_plot(ann: DenseAnnotation, path: str | Path, size: tuple[int, int] =
         f"labour saved {ann.labour_saved:.1%}",
         fontsize=9,
     )
-    ax.legend(loc="upper right", fontsize=7, ncol=5, framealpha=0.8)
+    # below the axes: a legend inside would cover scores at one end of the video
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, ncol=7, frameon=False)
     figure.tight_layout()
     with atomic_output(path) as tmp:
         figure.savefig(tmp, format="png", dpi=dpi)
@@ -260,9 +262,11 @@ def _draw_box(
 def _put_text(
     image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int], scale: float
 ) -> None:
-    """Text with a dark outline, readable on any background."""
-    scale = max(0.3, scale)
-    cv2.putText(image, text, origin, _FONT, scale, (0, 0, 0), 3, cv2.LINE_AA)
+    """Text with a dark outline, readable on any background: the outline is the same text shifted by a pixel
+    each way (a thicker stroke would widen every glyph and leave a ghost of the last one)."""
+    scale, (x, y) = max(0.3, scale), origin
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)):
+        cv2.putText(image, text, (x + dx, y + dy), _FONT, scale, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(image, text, origin, _FONT, scale, colour, 1, cv2.LINE_AA)
 
 

@@ -150,6 +150,14 @@ class VideoFileFrames:
         assert self._size is not None
         return self._size
 
+    @property
+    def fps(self) -> float | None:
+        """The frame rate the container states (None when it states none)."""
+        capture = self._open()
+        rate = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        capture.release()
+        return rate if 0 < rate < 1000 else None
+
     def __getitem__(self, index: int) -> np.ndarray:
         index = _check_index(index, len(self))
         if self._capture is None or index < self._next:

@@ -255,6 +255,29 @@ def test_an_annotator_fixes_the_first_frame_to_check_and_reruns(
         browser.save_screenshot(shot)
 
 
+def test_an_annotator_marks_the_target_out_of_view_until_the_next_box(
+    browser, server: ReviewServer, run: Path
+) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    browser.get(server.address)
+    wait_for(browser, "!!(app.data && app.image)")
+    browser.execute_script("show(25)")
+    wait_for(browser, "app.frame === 25")
+    ActionChains(browser).send_keys("o").perform()  # out of view from here until the next box
+    assert browser.execute_script("return app.edits[25]") == "outside"
+    assert "out of view until the next box" in browser.execute_script("return $('where').textContent")
+    ActionChains(browser).send_keys("s").perform()
+    wait_for(browser, "document.getElementById('status').textContent.startsWith('saved')")
+    assert "25, outside" in (run / "corrections" / "clip.txt").read_text()
+    ActionChains(browser).send_keys("r").perform()
+    wait_for(browser, "app.job && app.job.state === 'done' && app.data.outside.length > 0", 120)
+    after = json.loads((run / "json" / "clip.json").read_text())
+    assert after["outside_frames"] == list(range(25, 40))  # up to the next keyframe, 40
+    assert not set(after["failure_frames"]) & set(after["outside_frames"])
+    assert browser.execute_script("return app.data.outside").count(30) == 1  # the page shows the span
+
+
 def test_the_static_export_opens_without_a_server(browser, run: Path, tmp_path: Path) -> None:  # noqa: ANN001
     assert main(["review", str(run), "--export", str(tmp_path / "shared")]) == 0
     index = tmp_path / "shared" / "index.html"

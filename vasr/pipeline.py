@@ -216,11 +216,14 @@ class Annotator:
         direction, no score, and are never failures."""
         human = human_keyframes(sequence, tracks.keyframes, keyframes)
         keys = human.indices
+        outside = human.spans(len(sequence))  # absent by the human's word: no box, no flag
         out = np.array(selection.boxes if boxes is None else boxes, dtype=np.float64)
+        out[outside] = np.nan
         out[keys] = human.boxes
         direction = selection.direction.astype(np.int8)
         direction[keys] = NO_DIRECTION
-        failure = selection.failure.copy()
+        direction[outside] = NO_DIRECTION
+        failure = selection.failure & ~outside
         failure[keys] = False
         return DenseAnnotation(
             name=sequence.name,
@@ -231,6 +234,7 @@ class Annotator:
             direction=direction,
             image_size=sequence.image_size,
             frame_names=frame_names(sequence),
+            outside=outside,
         )
 
     def doubt(self, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
@@ -241,7 +245,7 @@ class Annotator:
             tracks.backward.boxes,
             tracks.forward.valid,
             tracks.backward.valid,
-            annotation.keyframe_mask,
+            annotation.keyframe_mask | annotation.outside,  # no doubt where the human decided
             self.suggestion_rule.disagreement_weight,
         )
 

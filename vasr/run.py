@@ -280,8 +280,8 @@ def given_corrections(path: Path, video: Video, read: dict[str, list[list[Any]]]
         return read_corrections(path, video)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest not in read:
-        read[digest] = [[c.frame, c.box, c.where] for c in read_corrections(path, video)]
-    return [Correction(int(f), None if b is None else tuple(b), str(w)) for f, b, w in read[digest]]
+        read[digest] = [[c.frame, c.box, c.where, c.outside] for c in read_corrections(path, video)]
+    return [Correction(int(f), None if b is None else tuple(b), str(w), *o) for f, b, w, *o in read[digest]]
 
 
 def input_sequences(config: RunConfig) -> list[Sequence]:
@@ -412,7 +412,8 @@ class AnnotationRun:
                 for c in merged.values()
             )
         if merged:
-            keyframes = keyframes.with_boxes({f: c.box for f, c in merged.items()})
+            outside = frozenset(f for f, c in merged.items() if c.outside)
+            keyframes = keyframes.with_boxes({f: c.box for f, c in merged.items()}, outside)
         scheduled = sequence.keyframes is None and not merged
         return Job(sequence, keyframes, scheduled, ann, record, new)
 

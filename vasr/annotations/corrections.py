@@ -33,7 +33,7 @@ import numpy as np
 
 from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import read_json
-from vasr.data.readers.video import ABSENT, keyframe_box_problem, read_keyframes
+from vasr.data.readers.video import ABSENT, OUTSIDE, keyframe_box_problem, read_keyframes
 from vasr.errors import AnnotationFormatError
 from vasr.geometry.boxes import box_iou
 
@@ -50,6 +50,7 @@ class Correction:
     frame: int
     box: tuple[float, float, float, float] | None  # 0-based x, y, w, h; None: the target is absent
     where: str  # "file:line" or "file (frame N)"
+    outside: bool = False  # absent from here until the next box (out of view)
 
 
 @dataclass
@@ -81,9 +82,12 @@ def _from_keyframe_file(path: Path, video: Video) -> list[Correction]:
     origins = dict(
         re.findall(r"^\s*(\d+)\b[^#\n]*#\s*from (.+?)\s*$", path.read_text(encoding="utf-8"), re.M)
     )
+    columns = zip(keys.indices, keys.boxes, keys.visible, keys.outside, strict=True)
     return [
-        Correction(int(k), tuple(float(v) for v in box) if ok else None, origins.get(str(k), str(path)))
-        for k, box, ok in zip(keys.indices, keys.boxes, keys.visible, strict=True)
+        Correction(
+            int(k), tuple(float(v) for v in box) if ok else None, origins.get(str(k), str(path)), bool(out)
+        )
+        for k, box, ok, out in columns
     ]
 
 
@@ -286,7 +290,8 @@ def _from_cvat(path: Path, video: Video) -> list[Correction]:
             problem = correction_problem(frame, value, video)
             if problem:
                 raise AnnotationFormatError(path, problem, line=box.line)
-            corrections.append(Correction(frame, value, f"{path}:{box.line}"))
+            # CVAT's outside holds until the track's next keyframe box: an absent span, as vasr's outside
+            corrections.append(Correction(frame, value, f"{path}:{box.line}", outside=value is None))
     return corrections
 
 
@@ -295,7 +300,7 @@ def merge_corrections(*rounds: list[Correction]) -> dict[int, Correction]:
     given again unchanged keeps where it was first given."""
     merged: dict[int, Correction] = {}
     for c in (c for corrections in rounds for c in corrections):
-        if c.frame not in merged or merged[c.frame].box != c.box:
+        if c.frame not in merged or (merged[c.frame].box, merged[c.frame].outside) != (c.box, c.outside):
             merged[c.frame] = c
     return dict(sorted(merged.items()))
 
@@ -307,7 +312,9 @@ def corrections_text(corrections: dict[int, Correction]) -> str:
         "# vasr corrections: frame, x, y, w, h (0-based) or frame, absent; every frame here is a keyframe"
     ]
     for frame, c in sorted(corrections.items()):  # every value as it was accepted (shortest exact repr)
-        values = ABSENT if c.box is None else ", ".join(repr(float(v)) for v in c.box)
+        values = (
+            (OUTSIDE if c.outside else ABSENT) if c.box is None else ", ".join(repr(float(v)) for v in c.box)
+        )
         lines.append(f"{frame}, {values}  # from {c.where}")
     return "\n".join(lines) + "\n"
 

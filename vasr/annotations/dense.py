@@ -37,6 +37,8 @@ class DenseAnnotation:
         suggestion_reasons: (S,) why each was asked: "unchecked", "disagreement" or "low score".
         unchecked: (N,) bool, frames only one track reaches (before the first human box or after the last):
             nothing independent checks their box, however confident its score.
+        outside: (N,) bool, frames the human said are out of view (an ``outside`` keyframe up to the next
+            keyframe): absent by their word, decided once, never flagged.
     """
 
     name: str
@@ -50,6 +52,7 @@ class DenseAnnotation:
     suggestions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     suggestion_reasons: list[str] = field(default_factory=list)
     unchecked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    outside: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __post_init__(self) -> None:
         if (
@@ -84,6 +87,8 @@ class DenseAnnotation:
             )
         unchecked = np.zeros(count, bool) if not len(self.unchecked) else self.unchecked
         self.unchecked = _per_frame(self.name, "unchecked", unchecked, count, bool)
+        outside = np.zeros(count, bool) if not len(self.outside) else self.outside
+        self.outside = _per_frame(self.name, "outside", outside, count, bool)
 
     def __len__(self) -> int:
         return len(self.boxes)

@@ -250,6 +250,7 @@ def write_json(
         "suggestions": ann.suggestions.tolist(),
         "suggestion_reasons": ann.suggestion_reasons,
         "unchecked_frames": np.flatnonzero(ann.unchecked).tolist(),
+        "outside_frames": np.flatnonzero(ann.outside).tolist(),
         "labour_saved": ann.labour_saved,
         **(extra or {}),
     }
@@ -287,6 +288,7 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             # a frame the human boxed since (an edited file) is no longer a suggestion
             **_open_suggestions(data),
             unchecked=np.isin(np.arange(data["num_frames"]), data.get("unchecked_frames", [])),
+            outside=np.isin(np.arange(data["num_frames"]), data.get("outside_frames", [])),
         )
     except KeyError as error:
         message = f"is not a vasr annotation JSON (no {error.args[0]!r} key)"
@@ -295,7 +297,7 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
     known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
              "failure_frames", "quality", "direction", "frame_names", "suggestions",
-             "suggestion_reasons", "unchecked_frames", "labour_saved"}  # fmt: skip
+             "suggestion_reasons", "unchecked_frames", "outside_frames", "labour_saved"}  # fmt: skip
     return ann, {k: v for k, v in data.items() if k not in known}
 
 

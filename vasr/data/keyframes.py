@@ -8,7 +8,7 @@ first frame, every 30th, and the last).
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -87,12 +87,17 @@ class Keyframes:
     indices: np.ndarray  # (K,) int64, strictly increasing
     boxes: np.ndarray  # (K, 4) float64 x, y, w, h (0-based), NaN where absent
     visible: np.ndarray  # (K,) bool
+    # (K,) bool: absent "until the next box" (out of view, CVAT's outside): every frame up to the next
+    # keyframe is absent too, by the human's word; empty = none
+    outside: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __post_init__(self) -> None:
+        outside = self.outside if len(self.outside) else np.zeros(len(np.reshape(self.indices, -1)), bool)
+        object.__setattr__(self, "outside", np.asarray(outside, dtype=bool).reshape(-1))
         object.__setattr__(self, "indices", np.asarray(self.indices, dtype=np.int64).reshape(-1))
         object.__setattr__(self, "boxes", np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4))
         object.__setattr__(self, "visible", np.asarray(self.visible, dtype=bool).reshape(-1))
-        if not len(self.indices) == len(self.boxes) == len(self.visible):
+        if not len(self.indices) == len(self.boxes) == len(self.visible) == len(self.outside):
             raise ValueError(
                 f"{len(self.indices)} keyframes, {len(self.boxes)} boxes, "
                 f"{len(self.visible)} visibility flags"
@@ -119,16 +124,31 @@ class Keyframes:
         """``frame -> box`` (NaN where absent)."""
         return {int(k): self.boxes[i] for i, k in enumerate(self.indices)}
 
-    def with_boxes(self, boxes: dict[int, tuple[float, float, float, float] | None]) -> Keyframes:
-        """These keyframes plus ``frame -> box`` (None: absent), a given frame's box replacing its own: what
-        the annotator's corrections make of them."""
-        columns = zip(self.indices, self.boxes, self.visible, strict=True)
-        merged = {int(k): (b if v else None) for k, b, v in columns}
-        merged.update({int(f): None if b is None else np.asarray(b, np.float64) for f, b in boxes.items()})
+    def spans(self, num_frames: int) -> np.ndarray:
+        """``(N,)`` bool: the frames the human said are out of view, from an ``outside`` keyframe up to the
+        next keyframe (or the end)."""
+        mask = np.zeros(num_frames, dtype=bool)
+        ends = [*self.indices[1:].tolist(), num_frames]
+        for start, end, out in zip(self.indices.tolist(), ends, self.outside, strict=True):
+            mask[start:end] = mask[start:end] | bool(out)
+        return mask
+
+    def with_boxes(
+        self,
+        boxes: dict[int, tuple[float, float, float, float] | None],
+        outside: frozenset[int] = frozenset(),
+    ) -> Keyframes:
+        """These keyframes plus ``frame -> box`` (None: absent; in ``outside``: absent until the next box),
+        a given frame's box replacing its own: what the annotator's corrections make of them."""
+        columns = zip(self.indices, self.boxes, self.visible, self.outside, strict=True)
+        merged = {int(k): (b if v else None, bool(o)) for k, b, v, o in columns}
+        for f, b in boxes.items():
+            merged[int(f)] = (None if b is None else np.asarray(b, np.float64), int(f) in outside)
         frames = sorted(merged)
-        values = [np.full(4, np.nan) if merged[f] is None else merged[f] for f in frames]
+        values = [np.full(4, np.nan) if merged[f][0] is None else merged[f][0] for f in frames]
         return Keyframes(
             np.array(frames, np.int64),
             np.array(values).reshape(-1, 4),
-            [merged[f] is not None for f in frames],
+            [merged[f][0] is not None for f in frames],
+            [merged[f][1] for f in frames],
         )

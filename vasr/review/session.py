@@ -135,6 +135,7 @@ class ReviewSession:
             "suggestions": ann.suggestions.tolist(),
             "suggestion_reasons": ann.suggestion_reasons,
             "unchecked": np.flatnonzero(ann.unchecked).tolist(),
+            "outside": np.flatnonzero(ann.outside).tolist(),
             "to_check": ann.to_check.tolist(),
             "frame_names": ann.frame_names,
             "labour_saved": ann.labour_saved,
@@ -194,6 +195,7 @@ class ReviewSession:
         try:
             frame = int(change["frame"])  # type: ignore[arg-type]
             box = change.get("box")
+            outside = bool(change.get("outside", False)) and box is None
             values = None if box is None else tuple(float(v) for v in box)  # type: ignore[union-attr]
         except (KeyError, TypeError, ValueError):
             raise ReviewError(f"malformed correction {change!r}") from None
@@ -202,7 +204,7 @@ class ReviewSession:
         problem = correction_problem(frame, values, video)
         if problem:
             raise ReviewError(problem)
-        return Correction(frame, values, REVIEW_SOURCE)  # type: ignore[arg-type]
+        return Correction(frame, values, REVIEW_SOURCE, outside)  # type: ignore[arg-type]
 
     def config(self) -> RunConfig:
         """The settings that made this run (``OUT/run.json``)."""

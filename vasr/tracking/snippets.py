@@ -335,7 +335,11 @@ def track_sequence(
     if keys.size == 0 or keys[0] < 0 or keys[-1] >= n:
         raise ValueError(f"{sequence.name}: keyframes {keys.tolist()} are not frames 0..{n - 1}")
     usable = usable_keyframes(keyframes, sequence.image_size)
-    tracks = _plan(n, keys, usable, directions)
+    spans = {int(k) for k, out in zip(keys, keyframes.outside, strict=True) if out}
+    # no backward track into a span the human said is out of view: its frames are absent by their word
+    tracks = [
+        t for t in _plan(n, keys, usable, directions) if not (t.direction == BACKWARD and t.end in spans)
+    ]
     size = int(tracker.response_size) if tracker.provides_response else None
     results = {FORWARD: DirectionTracks.empty(n, size), BACKWARD: DirectionTracks.empty(n, size)}
     for result in results.values():

@@ -9,7 +9,9 @@ Keyframe file format (UTF-8 text, one keyframe per line)::
 
 - ``frame`` is a 0-based frame index (the first frame of the video is 0);
 - ``x, y, w, h`` is the box in 0-based pixels, ``(x, y)`` its top-left corner (as OpenCV and CVAT write it);
-- the word ``absent`` instead of the four numbers says the target is not visible at that keyframe;
+- the word ``absent`` instead of the four numbers says the target is not visible at that keyframe, and
+  ``outside`` that it is out of view from there until the next keyframe (CVAT's ``outside``: one line for a
+  whole span);
 - ``#`` starts a comment (to the end of the line); blank lines are ignored; lines may come in any order.
 
 Errors, each naming the file and line: a line that is not ``frame`` + 4 numbers or ``frame,absent``; a frame
@@ -36,7 +38,8 @@ from vasr.data.readers.layout import list_numbered_images
 from vasr.data.sequence import Sequence
 from vasr.errors import AnnotationFormatError, DatasetLayoutError
 
-ABSENT = "absent"
+ABSENT = "absent"  # the target is not visible on this frame
+OUTSIDE = "outside"  # ... nor on any frame up to the next keyframe (CVAT's outside: out of view)
 
 
 MIN_BOX_SIDE = 1.0  # px: a human's box is never narrower or lower than one pixel
@@ -65,15 +68,17 @@ def keyframe_box_problem(box: tuple[float, float, float, float], image_size: tup
 def read_keyframes(path: str | Path, num_frames: int, image_size: tuple[int, int]) -> Keyframes:
     """Parse and check a keyframe file for a video of ``num_frames`` frames of ``image_size`` = (w, h)."""
     path = Path(path)
-    entries: dict[int, tuple[int, tuple[float, float, float, float] | None]] = {}
+    entries: dict[int, tuple[int, tuple[float, float, float, float] | None, bool]] = {}
     for number, line in enumerate(read_text_lines(path), start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
         fields = split_fields(text)
-        if not (len(fields) == 5 or (len(fields) == 2 and fields[1].lower() == ABSENT)):
+        if not (len(fields) == 5 or (len(fields) == 2 and fields[1].lower() in (ABSENT, OUTSIDE))):
             raise AnnotationFormatError(
-                path, f"expected 'frame,x,y,w,h' or 'frame,{ABSENT}', got {len(fields)} values", line=number
+                path,
+                f"expected 'frame,x,y,w,h', 'frame,{ABSENT}' or 'frame,{OUTSIDE}', got {len(fields)} values",
+                line=number,
             )
         if not re.fullmatch(r"[+-]?\d+", fields[0]):
             raise AnnotationFormatError(path, f"frame index {fields[0]!r} is not an integer", line=number)
@@ -100,12 +105,13 @@ def read_keyframes(path: str | Path, num_frames: int, image_size: tuple[int, int
                 raise AnnotationFormatError(
                     path, f"{problem} (write '{index},{ABSENT}' for no target)", line=number
                 )
-        entries[index] = (number, box)
+        entries[index] = (number, box, len(fields) == 2 and fields[1].lower() == OUTSIDE)
     if not entries:
         raise AnnotationFormatError(path, "holds no keyframe")
     indices = np.array(sorted(entries), dtype=np.int64)
     boxes = np.array([entries[i][1] or (np.nan,) * 4 for i in indices], dtype=np.float64)
-    return Keyframes(indices, boxes, np.array([entries[i][1] is not None for i in indices], dtype=bool))
+    visible = np.array([entries[i][1] is not None for i in indices], dtype=bool)
+    return Keyframes(indices, boxes, visible, np.array([entries[i][2] for i in indices], dtype=bool))
 
 
 def _sequence(name: str, frames: FrameSource, keyframe_path: Path, source: Path) -> Sequence:

@@ -5,10 +5,11 @@
 const PAGE = 50;          // frames to check per page of the list
 const HANDLE = 8;         // screen pixels around a corner that grab it
 const STATIC = window.VASR_STATIC || null;
+const OUTSIDE = "outside"; // an edit: the target is out of view from this frame until the next box
 
 const app = {
   sequences: [], seq: null, data: null, pos: 0, frame: 0, page: 0,
-  edits: {},              // frame -> [x, y, w, h] | null (absent): unsaved changes
+  edits: {},              // frame -> [x, y, w, h] | null (absent) | "outside" (absent until the next box)
   undo: [],               // [frame, previous edit or undefined]
   zoom: 1, fit: 1, image: null, drag: null, job: null,
 };
@@ -92,7 +93,7 @@ async function show(frame) {
 }
 
 function currentBox() {
-  if (app.frame in app.edits) return app.edits[app.frame];
+  if (app.frame in app.edits) return app.edits[app.frame] === OUTSIDE ? null : app.edits[app.frame];
   const key = String(app.frame);
   if (app.data.corrections && key in app.data.corrections) return app.data.corrections[key];
   return app.data.boxes[app.frame];
@@ -124,11 +125,12 @@ function draw() {
   const unchecked = app.data.unchecked.includes(app.frame) ? " unchecked by a second track" : "";
   $("where").textContent = `${app.seq} frame ${app.frame}` + (app.data.frame_names[app.frame] ? ` (${app.data.frame_names[app.frame]})` : "") +
     (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}${why}` : "") + (flagged ? " flagged" : "") + unchecked +
-    (q == null ? "" : ` score ${q.toFixed(2)}`) + (box ? "" : " (no box: absent)") + (edited ? " corrected" : "");
+    (q == null ? "" : ` score ${q.toFixed(2)}`) + (box ? "" : " (no box: absent)") + (edited ? " corrected" : "") +
+    (app.edits[app.frame] === OUTSIDE || app.data.outside.includes(app.frame) ? " out of view until the next box" : "");
   const pending = Object.keys(app.edits).length;
   $("save").disabled = STATIC || !pending;
   $("rerun").disabled = STATIC || (app.job && app.job.state === "running");
-  for (const id of ["accept", "absent", "undo"]) $(id).disabled = !!STATIC;
+  for (const id of ["accept", "absent", "outside", "undo"]) $(id).disabled = !!STATIC;
 }
 
 function corners(b) { return [[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1] + b[3]], [b[0] + b[2], b[1] + b[3]]]; }
@@ -241,7 +243,8 @@ function dropped() {
 }
 
 async function save() {
-  const changes = Object.entries(app.edits).map(([frame, box]) => ({ frame: Number(frame), box }));
+  const changes = Object.entries(app.edits).map(([frame, box]) =>
+    box === OUTSIDE ? { frame: Number(frame), box: null, outside: true } : { frame: Number(frame), box });
   if (!changes.length) return status("nothing to save");
   try {
     const body = await api("api/corrections/" + encodeURIComponent(app.seq), {
@@ -298,6 +301,7 @@ document.addEventListener("keydown", (event) => {
     n: () => next(1), ArrowRight: () => next(1), p: () => next(-1), ArrowLeft: () => next(-1),
     ".": () => show(app.frame + 1), ",": () => show(app.frame - 1),
     a: () => !STATIC && edit(app.frame, currentBox()), x: () => !STATIC && edit(app.frame, null),
+    o: () => !STATIC && edit(app.frame, OUTSIDE),
     u: () => !STATIC && undo(), s: () => !STATIC && save(), r: () => !STATIC && rerun(),
     "+": () => zoom(1.25), "=": () => zoom(1.25), "-": () => zoom(0.8), "0": () => zoom(0),
   };
@@ -316,6 +320,7 @@ $("plot").addEventListener("click", (e) => {
 });
 $("prev").onclick = () => next(-1); $("next").onclick = () => next(1);
 $("accept").onclick = () => edit(app.frame, currentBox()); $("absent").onclick = () => edit(app.frame, null);
+$("outside").onclick = () => edit(app.frame, OUTSIDE);
 $("undo").onclick = undo; $("save").onclick = save; $("rerun").onclick = rerun;
 $("zoomin").onclick = () => zoom(1.25); $("zoomout").onclick = () => zoom(0.8); $("fit").onclick = () => zoom(0);
 window.addEventListener("beforeunload", (e) => { if (Object.keys(app.edits).length) e.preventDefault(); });

@@ -255,6 +255,72 @@ def test_an_annotator_fixes_the_first_frame_to_check_and_reruns(
         browser.save_screenshot(shot)
 
 
+def test_the_timeline_scrubs_plays_jumps_and_an_edge_resizes_the_box(browser, server: ReviewServer) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.address)
+    wait_for(browser, "!!(app.data && app.image)")
+    n = browser.execute_script("return app.data.num_frames")
+    # scrub: press on the timeline a quarter in, drag to three quarters
+    timeline = browser.find_element(By.ID, "plot")
+    width = timeline.size["width"]
+    ActionChains(browser).move_to_element_with_offset(timeline, -width // 4, 0).click_and_hold().perform()
+    wait_for(browser, f"Math.abs(app.frame - {n // 4}) <= 1")
+    ActionChains(browser).move_by_offset(width // 2, 0).release().perform()
+    wait_for(browser, f"Math.abs(app.frame - {3 * n // 4}) <= 1")
+    # jump: g, a frame number, Enter
+    ActionChains(browser).send_keys("g").perform()
+    ActionChains(browser).send_keys("7\n").perform()
+    wait_for(browser, "app.frame === 7")
+    # play with space, pause with space: the frame moves on by itself meanwhile
+    ActionChains(browser).send_keys(" ").perform()
+    wait_for(browser, "app.frame >= 10")
+    ActionChains(browser).send_keys(" ").perform()
+    stopped = wait_for(browser, "app.playing === null && app.frame")
+    time.sleep(0.3)
+    assert browser.execute_script("return app.frame") == stopped
+    # drag the right edge of the box 20 screen pixels outwards: only the width changes
+    browser.execute_script("show(app.data.to_check[0])")
+    frame = wait_for(browser, "app.frame === app.data.to_check[0] && !!app.image && app.frame + 1") - 1
+    box = browser.execute_script("return currentBox()")
+    scale = browser.execute_script("return scale()")
+    canvas = browser.find_element(By.ID, "frame")
+    cw, ch = canvas.size["width"], canvas.size["height"]
+    right = ((box[0] + box[2]) * scale - cw / 2, (box[1] + box[3] / 2) * scale - ch / 2)
+    drag = ActionChains(browser).move_to_element_with_offset(canvas, round(right[0]), round(right[1]))
+    drag.click_and_hold().move_by_offset(10, 0).move_by_offset(10, 0).release().perform()
+    edited = browser.execute_script(f"return app.edits[{frame}]")
+    np.testing.assert_allclose(edited[0:2], box[0:2], atol=0.02)
+    np.testing.assert_allclose(edited[2], box[2] + 20 / scale, atol=1.5 / scale + 0.02)
+    np.testing.assert_allclose(edited[3], box[3], atol=0.02)
+    # the wheel zooms around the pointer
+    before = browser.execute_script("return app.zoom")
+    browser.execute_script(
+        "const r = $('frame').getBoundingClientRect();"
+        "$('frame').dispatchEvent(new WheelEvent('wheel', {deltaY: -100,"
+        " clientX: r.left + 30, clientY: r.top + 30, bubbles: true, cancelable: true}))"
+    )
+    assert browser.execute_script("return app.zoom") > before
+
+
+def test_progress_is_kept_across_a_reload(browser, server: ReviewServer) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    browser.get(server.address)
+    wait_for(browser, "!!(app.data && app.image)")
+    asked = browser.execute_script("return app.data.asked")
+    assert browser.execute_script("return $('progress').textContent") == f"0 of {asked} checked"
+    ActionChains(browser).send_keys("a").perform()  # the box is right
+    ActionChains(browser).send_keys("s").perform()
+    wait_for(browser, "document.getElementById('status').textContent.startsWith('saved')")
+    browser.get(server.address)  # a reload: what was answered is still counted
+    wait_for(browser, "!!(app.data && app.image)")
+    assert browser.execute_script("return $('progress').textContent") == f"1 of {asked} checked"
+    row = browser.execute_script("return document.querySelector('#sequences tbody tr').textContent")
+    assert f"1 of {asked}" in row
+
+
 def test_an_annotator_marks_the_target_out_of_view_until_the_next_box(
     browser, server: ReviewServer, run: Path
 ) -> None:  # noqa: ANN001

@@ -107,6 +107,7 @@ class ReviewSession:
         for name in self.names():
             ann, _ = self.annotation(name)
             scored = ann.quality[np.isfinite(ann.quality)]
+            corrections = self.corrections(name, ann)[0]
             rows.append(
                 {
                     "name": name,
@@ -115,7 +116,8 @@ class ReviewSession:
                     "to_check": len(ann.to_check),
                     "labour_saved": ann.labour_saved,
                     "mean_score": float(scored.mean()) if scored.size else None,
-                    "corrections": len(self.corrections(name, ann)[0]),
+                    "corrections": len(corrections),
+                    **self._progress(ann, corrections),
                 }
             )
         return rows
@@ -141,7 +143,17 @@ class ReviewSession:
             "labour_saved": ann.labour_saved,
             "corrections": {str(c.frame): (None if c.box is None else list(c.box)) for c in corrections},
             "version": version,
+            **self._progress(ann, corrections),
         }
+
+    @staticmethod
+    def _progress(ann, corrections: list[Correction]) -> dict[str, object]:  # noqa: ANN001 - DenseAnnotation
+        """How far the human got: the frames answered (a saved correction: accepted, moved, absent) of the
+        frames asked (those to check and those answered). Saved corrections persist, so this survives a
+        reload and a re-run."""
+        answered = sorted({c.frame for c in corrections})
+        asked = set(ann.to_check.tolist()) | set(answered)
+        return {"checked": answered, "asked": len(asked)}
 
     def _store(self, name: str) -> Path:
         self._json_path(name)  # a known sequence only: the name never becomes a path otherwise

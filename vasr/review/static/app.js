@@ -12,6 +12,7 @@ const app = {
   edits: {},              // frame -> [x, y, w, h] | null (absent) | "outside" (absent until the next box)
   undo: [],               // [frame, previous edit or undefined]
   zoom: 1, fit: 1, image: null, drag: null, job: null,
+  scrubbing: false, playing: null, // the timeline: a drag in progress; the play timer
 };
 window.app = app;
 
@@ -35,6 +36,9 @@ async function loadSequences() {
   if (STATIC) {
     app.sequences = STATIC.sequences;
     $("out").textContent = STATIC.out + " (static export, read-only)";
+    $("keys").innerHTML = "Read-only copy. Keys: <b>n</b>/<b>p</b> next/previous frame to check, <b>.</b>/<b>,</b> " +
+      "next/previous frame, <b>+</b>/<b>-</b>/<b>0</b> zoom, <b>space</b> play/pause, <b>g</b> go to a frame; " +
+      "drag on the timeline to scrub.";
   } else {
     const body = await api("api/sequences");
     app.sequences = body.sequences;
@@ -44,7 +48,7 @@ async function loadSequences() {
   const rows = app.sequences.map((s) => {
     const tr = document.createElement("tr");
     tr.dataset.name = s.name;
-    const cells = [s.name, s.frames, s.to_check, (100 * s.labour_saved).toFixed(1) + "%",
+    const cells = [s.name, s.frames, s.to_check, `${s.checked.length} of ${s.asked}`, (100 * s.labour_saved).toFixed(1) + "%",
                    s.mean_score == null ? "-" : s.mean_score.toFixed(2)];
     for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
     tr.onclick = () => openSequence(s.name);
@@ -88,8 +92,9 @@ async function show(frame) {
   }
   const stage = $("stage");
   const [w, h] = app.data.image_size;
-  app.fit = Math.min((stage.clientWidth || 800) / w, (window.innerHeight * 0.6) / h);
+  app.fit = Math.min((stage.clientWidth || 800) / w, (stage.clientHeight || window.innerHeight * 0.6) / h);
   draw(); drawPlot(); drawList();
+  $("progress").textContent = `${app.data.checked.length} of ${app.data.asked} checked`;
 }
 
 function currentBox() {
@@ -135,12 +140,28 @@ function draw() {
 
 function corners(b) { return [[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1] + b[3]], [b[0] + b[2], b[1] + b[3]]]; }
 
+function niceStep(span) {
+  const raw = span / 10, power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || power * 10;
+}
+
 function drawPlot() {
-  const canvas = $("plot"), ctx = canvas.getContext("2d"), d = app.data, n = d.num_frames;
+  const canvas = $("plot"), ctx = canvas.getContext("2d"), d = app.data, n = d.num_frames, AXIS = 16;
   canvas.width = canvas.clientWidth || 900;
-  const W = canvas.width, H = canvas.height, x = (i) => (i + 0.5) * W / n, y = (q) => H / 2 - q * (H / 2 - 6);
-  ctx.fillStyle = "#111"; ctx.fillRect(0, 0, W, H);
+  const W = canvas.width, H = canvas.height - AXIS, x = (i) => (i + 0.5) * W / n, y = (q) => H / 2 - q * (H / 2 - 6);
+  const band = (frames, colour) => { ctx.fillStyle = colour; for (const f of frames) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H); };
+  ctx.fillStyle = "#111"; ctx.fillRect(0, 0, W, canvas.height);
+  band(d.outside, "rgba(60,90,200,0.35)");  // out of view by the human's word
+  band(d.unchecked, "rgba(160,160,160,0.25)");  // only one track reaches these frames
   ctx.strokeStyle = "#444"; ctx.beginPath(); ctx.moveTo(0, y(0)); ctx.lineTo(W, y(0)); ctx.stroke();
+  ctx.fillStyle = "#aaa"; ctx.font = "10px system-ui"; ctx.textAlign = "center";  // the frame axis
+  for (let f = 0, step = niceStep(n); f < n; f += step) { ctx.fillRect(x(f), H, 1, 4); ctx.fillText(String(f), x(f), H + 14); }
+  ctx.fillStyle = "#3f3";
+  for (const f of d.checked) ctx.fillRect(x(f) - 1, 0, 3, 6);  // answered by a human
+  ctx.fillStyle = "#ff3";  // saved (or pending) corrections, not yet applied by a re-run
+  for (const f of [...Object.keys(d.corrections || {}), ...Object.keys(app.edits)].map(Number)) {
+    if (!d.keyframes.includes(f)) ctx.fillRect(x(f) - 2, 6, 4, 6);
+  }
   ctx.fillStyle = "rgba(160,160,160,0.25)";  // unchecked: only one track reaches these frames
   for (const f of d.unchecked) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
   ctx.fillStyle = "rgba(255,60,60,0.35)";
@@ -152,6 +173,48 @@ function drawPlot() {
   ctx.fillStyle = "#fc6";
   for (const f of d.suggestions) ctx.fillRect(x(f) - 2, H - 8, 4, 8);
   ctx.strokeStyle = "#fff"; ctx.beginPath(); ctx.moveTo(x(app.frame), 0); ctx.lineTo(x(app.frame), H); ctx.stroke();
+}
+
+function frameAt(event) {
+  const rect = $("plot").getBoundingClientRect();
+  return Math.floor((event.clientX - rect.left) / rect.width * app.data.num_frames);
+}
+
+function scrub(event) {
+  if (!app.data || !(app.scrubbing || event.type === "mousedown")) return;
+  app.scrubbing = true;
+  const frame = Math.max(0, Math.min(app.data.num_frames - 1, frameAt(event)));
+  if (frame !== app.frame) show(frame);
+}
+
+function play() {
+  if (app.playing) { clearInterval(app.playing); app.playing = null; $("play").innerHTML = "&#9654;"; return; }
+  $("play").innerHTML = "&#10074;&#10074;";
+  let busy = false;
+  app.playing = setInterval(async () => {
+    if (busy) return;
+    if (app.frame >= app.data.num_frames - 1) return play();
+    busy = true; await show(app.frame + 1); busy = false;
+  }, 80);
+}
+
+function jump() {
+  const frame = parseInt($("goto").value, 10);
+  $("goto").blur();
+  if (Number.isNaN(frame) || frame < 0 || frame >= app.data.num_frames) return status(`no frame ${$("goto").value}`, true);
+  $("goto").value = "";
+  show(frame);
+}
+
+function zoomAt(event) {
+  // the image point under the pointer stays under it
+  event.preventDefault();
+  const stage = $("stage"), before = scale(), rect = $("frame").getBoundingClientRect();
+  const px = (event.clientX - rect.left) / before, py = (event.clientY - rect.top) / before;
+  zoom(event.deltaY < 0 ? 1.1 : 1 / 1.1);
+  const after = scale(), srect = stage.getBoundingClientRect();
+  stage.scrollLeft = px * after - (event.clientX - srect.left);
+  stage.scrollTop = py * after - (event.clientY - srect.top);
 }
 
 function drawList() {
@@ -209,6 +272,11 @@ function grab(event) {
   if (box) {
     const hit = corners(box).findIndex(([cx, cy]) => Math.abs(px - cx) < tolerance && Math.abs(py - cy) < tolerance);
     if (hit >= 0) { app.drag = { mode: "corner", corner: hit, start: [px, py], box: box.slice() }; return; }
+    const [x1, y1, x2, y2] = [box[0], box[1], box[0] + box[2], box[1] + box[3]];
+    const within = (v, a, b) => v > a - tolerance && v < b + tolerance;
+    const edge = Math.abs(px - x1) < tolerance && within(py, y1, y2) ? "left" : Math.abs(px - x2) < tolerance && within(py, y1, y2) ? "right"
+      : Math.abs(py - y1) < tolerance && within(px, x1, x2) ? "top" : Math.abs(py - y2) < tolerance && within(px, x1, x2) ? "bottom" : null;
+    if (edge) { app.drag = { mode: "edge", edge, start: [px, py], box: box.slice() }; return; }
     if (px > box[0] && px < box[0] + box[2] && py > box[1] && py < box[1] + box[3]) {
       app.drag = { mode: "move", start: [px, py], box: box.slice() }; return;
     }
@@ -222,7 +290,11 @@ function dragged(event) {
   const [px, py] = toImage(event), [sx, sy] = drag.start, b = drag.box;
   if (drag.mode === "move") drag.now = [b[0] + px - sx, b[1] + py - sy, b[2], b[3]];
   else if (drag.mode === "draw") drag.now = [Math.min(sx, px), Math.min(sy, py), Math.abs(px - sx), Math.abs(py - sy)];
-  else {
+  else if (drag.mode === "edge") {
+    let [x1, y1, x2, y2] = [b[0], b[1], b[0] + b[2], b[1] + b[3]];
+    if (drag.edge === "left") x1 = px; else if (drag.edge === "right") x2 = px; else if (drag.edge === "top") y1 = py; else y2 = py;
+    drag.now = [Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1)];
+  } else {
     let [x1, y1, x2, y2] = [b[0], b[1], b[0] + b[2], b[1] + b[3]];
     if (drag.corner % 2 === 0) x1 = px; else x2 = px;
     if (drag.corner < 2) y1 = py; else y2 = py;
@@ -304,6 +376,7 @@ document.addEventListener("keydown", (event) => {
     o: () => !STATIC && edit(app.frame, OUTSIDE),
     u: () => !STATIC && undo(), s: () => !STATIC && save(), r: () => !STATIC && rerun(),
     "+": () => zoom(1.25), "=": () => zoom(1.25), "-": () => zoom(0.8), "0": () => zoom(0),
+    " ": play, g: () => $("goto").focus(),
   };
   const action = (event.ctrlKey && event.key === "z") ? undo : keys[event.key];
   if (action) { event.preventDefault(); action(); }
@@ -312,12 +385,13 @@ document.addEventListener("keydown", (event) => {
 $("frame").addEventListener("mousedown", grab);
 window.addEventListener("mousemove", dragged);
 window.addEventListener("mouseup", dropped);
-$("frame").addEventListener("wheel", (e) => { if (e.ctrlKey) { e.preventDefault(); zoom(e.deltaY < 0 ? 1.1 : 0.9); } });
-$("plot").addEventListener("click", (e) => {
-  if (!app.data) return;
-  const rect = $("plot").getBoundingClientRect();
-  show(Math.floor((e.clientX - rect.left) / rect.width * app.data.num_frames));
-});
+$("frame").addEventListener("wheel", zoomAt, { passive: false });
+$("plot").addEventListener("mousedown", scrub);
+window.addEventListener("mousemove", scrub);
+window.addEventListener("mouseup", () => { app.scrubbing = false; });
+$("goto").addEventListener("keydown", (e) => { if (e.key === "Enter") jump(); if (e.key === "Escape") $("goto").blur(); });
+$("play").onclick = play;
+window.addEventListener("resize", () => app.data && show(app.frame));
 $("prev").onclick = () => next(-1); $("next").onclick = () => next(1);
 $("accept").onclick = () => edit(app.frame, currentBox()); $("absent").onclick = () => edit(app.frame, null);
 $("outside").onclick = () => edit(app.frame, OUTSIDE);

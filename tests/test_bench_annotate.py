@@ -1,4 +1,5 @@
-"""`make bench`'s correction round: one new keyframe re-tracks the two halves of the snippet it splits."""
+"""`make bench`'s correction round: one new keyframe is tracked from, both ways; the tracks that now arrive at
+it keep the path they had."""
 
 from __future__ import annotations
 
@@ -20,6 +21,6 @@ def test_a_correction_round_tracks_only_the_split_snippet(bench, tiny_root: Path
     report = bench.correction_round("kcf", sequence, repeats=1)
     assert report["new_keyframe"] == 15  # the middle of the first snippet (0, 30)
     assert report["full_run_steps"] == 2 * 2 * 29
-    assert report["correction_round_steps"] == 4 * 14  # (0, 15) and (15, 30), both ways
-    assert report["reused_steps"] == 2 * 29  # (30, 60) both ways
+    assert report["correction_round_steps"] == 2 * 14  # from 15 back to 0 and on to 30
+    assert report["reused_steps"] == 2 * 29 + 2 * 14  # (30, 60) both ways; 0 -> 15 and 30 -> 15 cut short
     assert report["speed_up"] == pytest.approx(report["full_run_s"] / report["correction_round_s"])

@@ -89,8 +89,9 @@ def test_a_cvat_round_trip_moves_the_corrected_frame_and_its_neighbours_only(
 
     assert after["keyframes"] == [0, 20, 30, 40, 60]  # the corrected frame is a keyframe
     np.testing.assert_allclose(after["boxes"][30], NEW_BOX, atol=0.006)
-    # only (20, 30) and (30, 40) were tracked, both ways (9 frames each); (0, 20) and (40, 60) were reused
-    assert "clip: tracked 36 steps, reused 76" in err
+    # only the new keyframe was tracked from: back to 20 and on to 40 (9 frames each); the tracks that now
+    # arrive at it (forward from 20, backward from 40) kept their path; (0, 20) and (40, 60) were reused
+    assert "clip: tracked 18 steps, reused 94" in err
     assert "clip: redone (keyframes changed): 1 corrections," in err
     old, new = boxes(before), boxes(after)
     moved = {i for i in range(len(new)) if not np.array_equal(old[i], new[i], equal_nan=True)}
@@ -280,6 +281,6 @@ def test_corrections_of_a_dataset_run_start_from_the_shared_track_cache(
     capsys.readouterr()
     assert main([*argv, "--corrections", str(fixes)]) == 0
     err = capsys.readouterr().err
-    assert "cat-1: tracked 56 steps, reused 58" in err  # (0, 15) and (15, 30) both ways; (30, 60) reused
+    assert "cat-1: tracked 28 steps, reused 86" in err  # from 15 both ways; the rest kept or cut short
     data = json.loads((out / "json" / "cat-1.json").read_text())
     assert data["keyframes"] == [0, 15, 30, 60] and data["boxes"][15] == [20.0, 20.0, 16.0, 12.0]

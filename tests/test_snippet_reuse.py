@@ -24,17 +24,20 @@ def _same_rows(a, b, rows) -> bool:  # noqa: ANN001 - two DirectionTracks
     )
 
 
-def test_a_new_keyframe_tracks_only_the_snippet_it_splits() -> None:
+def test_a_new_keyframe_is_tracked_from_both_ways_and_nothing_else_is() -> None:
     sequence = make_sequence("clip", 91)
     tracker = FakeBatchTracker()
     first = track_sequence(sequence, tracker, np.array([0, 30, 60, 90]))
     assert first.steps == 3 * 2 * 29 and first.reused_steps == 0
 
     second = track_sequence(sequence, tracker, np.array([0, 30, 45, 60, 90]), previous=first)
-    # (30, 60) became (30, 45) and (45, 60): 2 x 14 + 2 x 14 steps; (0, 30) and (60, 90) were copied
-    assert second.steps == 4 * 14
-    assert second.reused_steps == 4 * 29
-    fresh = track_sequence(sequence, tracker, np.array([0, 30, 45, 60, 90]))
+    # (30, 60) became (30, 45) and (45, 60): from 45 back to 30 and on to 60, 2 x 14 steps; the tracks
+    # arriving at 45 (forward from 30, backward from 60) keep their path up to it; (0, 30), (60, 90) copied
+    assert second.steps == 2 * 14
+    assert second.reused_steps == 4 * 29 + 2 * 14
+    assert _same_rows(second.forward, first.forward, slice(31, 45))
+    assert _same_rows(second.backward, first.backward, slice(46, 60))
+    fresh = track_sequence(sequence, tracker, np.array([0, 30, 45, 60, 90]))  # a one-ended tracker: exact
     for direction in ("forward", "backward"):
         assert _same_rows(getattr(second, direction), getattr(fresh, direction), slice(None))
 
@@ -113,17 +116,15 @@ def test_a_memory_of_reach_zero_is_never_given() -> None:
     assert all(keys == () for keys in recorder.seen.values())
 
 
-def test_a_new_keyframe_retracks_every_track_that_would_learn_from_it() -> None:
+def test_a_round_stays_local_for_a_tracker_with_a_memory() -> None:
     sequence = make_sequence("clip", 151)
     keys = np.array([0, 30, 60, 90, 120, 150])
     recorder = MemoryRecorder(reach=1)
     first = track_sequence(sequence, recorder, keys)
     recorder.seen.clear()
     second = track_sequence(sequence, recorder, np.array([0, 30, 45, 60, 90, 120, 150]), previous=first)
-    # (30, 60) is split in two; 45 is now within one keyframe of (0, 30) and (60, 90), so those are tracked
-    # again with it in memory; (90, 120) and (120, 150) are not, and are copied
-    assert {start for start, _ in recorder.seen} == {0, 30, 45, 60, 90}
-    assert second.reused_steps == 2 * 2 * 29
-    fresh = track_sequence(sequence, MemoryRecorder(reach=1), np.array([0, 30, 45, 60, 90, 120, 150]))
-    for direction in ("forward", "backward"):
-        assert _same_rows(getattr(second, direction), getattr(fresh, direction), slice(None))
+    # only the new keyframe starts tracks (remembering its neighbours); the tracks that would now also
+    # remember it keep their path: a correction costs its own snippet, however long the video
+    assert {start for start, _ in recorder.seen} == {45}
+    assert _memories(recorder) == {(45, (0, 30, 60)), (45, (30, 60, 90))}
+    assert second.steps == 2 * 14 and second.reused_steps == 2 * 5 * 29 - 2 * 29 + 2 * 14

@@ -19,11 +19,12 @@ Bookkeeping policies (each one tested):
 
 Reuse (a correction round): given the ``previous`` tracks of the same frames by the same tracker, a track
 whose snippet is unchanged (same start and end frame, same human boxes on both ends) is copied instead of
-tracked again, so a new keyframe costs the two tracks of the snippet it splits (and the two of the snippet
-it replaces are gone). ``SequenceTracks.steps`` counts the steps actually run, ``reused_steps`` the copied.
-A tracker that learns from the keyframes around its snippet (``needs.memory_reach``, `KeyframeMemory`)
-also needs those unchanged: a new keyframe then re-tracks every track within that many keyframes of it,
-since the tracker would learn from it now.
+tracked again, and a track that now ends on a new keyframe inside its old snippet keeps its path up to it.
+So a new keyframe costs the two tracks that start from it, back to the previous keyframe and on to the
+next: a round stays local however long the video, at the price of the arriving tracks not knowing the new
+box (for a tracker with a keyframe memory, nor do its neighbours' tracks remember it until they are tracked
+again); ``make labour-curve`` measures what that costs. A changed box re-tracks every track that starts or
+ends on it. ``SequenceTracks.steps`` counts the steps actually run, ``reused_steps`` the copied ones.
 
 Context: each ``initialize`` gets a `TrackContext` with what the tracker declared it reads (``needs``): each
 track's snippet end (`SnippetEnds`) and the keyframes around it (`KeyframeMemory`).
@@ -213,10 +214,10 @@ def _reusable(
     keyframes: Keyframes,
     usable: dict[int, bool],
     planned: list[_Track],
-    reach: int = 0,
 ) -> set[_Track]:
-    """The ``planned`` tracks whose snippet ``previous`` tracked with the same human boxes at both ends (and,
-    for a tracker with a keyframe memory of ``reach``, the same keyframes and boxes around it)."""
+    """The ``planned`` tracks a round takes from ``previous`` (module docstring, "Reuse"): a track of the same
+    snippet with the same human boxes at both ends, and a track that now ends on a new keyframe inside its old
+    snippet, from the same start box, cut there."""
     if previous is None or len(previous) != n:
         return set()
     old_keys = np.asarray(previous.keyframes, dtype=np.int64)
@@ -225,19 +226,17 @@ def _reusable(
         k: (box if usable[k] else np.full(4, np.nan)) for k, box in keyframes.boxes_by_frame().items()
     }
     old_usable = {k: bool(np.isfinite(b).all()) for k, b in old_boxes.items()}
-    new_usable = {k: bool(np.isfinite(b).all()) for k, b in new_boxes.items()}
-    old_tracks = set(_plan(n, old_keys, old_usable))
+    old_tracks = {(t.start, t.direction): t for t in _plan(n, old_keys, old_usable)}
     nan = np.full(4, np.nan)
+    same = lambda f: np.array_equal(old_boxes.get(f, nan), new_boxes.get(f, nan), equal_nan=True)  # noqa: E731
     reusable = set()
     for track in planned:
-        if track not in old_tracks:
+        old = old_tracks.get((track.start, track.direction))
+        if old is None or not same(track.start):
             continue
-        old_seen = (track.start, track.end, *memory_keyframes(old_keys, old_usable, track, reach))
-        new_seen = (track.start, track.end, *memory_keyframes(keyframes.indices, new_usable, track, reach))
-        same = old_seen == new_seen and all(
-            np.array_equal(old_boxes.get(f, nan), new_boxes.get(f, nan), equal_nan=True) for f in new_seen
-        )
-        if same:
+        exact = old == track and same(track.end)
+        cut = old.length > track.length and track.end not in old_boxes  # a new keyframe split its snippet
+        if exact or cut:
             reusable.add(track)
     return reusable
 
@@ -351,7 +350,7 @@ def track_sequence(
     ):
         previous = None
     needs = tracker.needs
-    reuse = _reusable(previous, n, keyframes, usable, tracks, needs.memory_reach)
+    reuse = _reusable(previous, n, keyframes, usable, tracks)
     for track in reuse:
         _copy_track(track, previous, results)
     reused_steps = sum(t.length for t in reuse)

@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 
 from vasr import __version__
+from vasr.cli.commands import SUMMARIES
 from vasr.errors import VasrError
 
-COMMANDS = ("synth", "baseline", "evaluate", "track", "annotate", "review")
+COMMANDS = tuple(SUMMARIES)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``vasr`` parser with ``command``'s own flags (every command's, when None); the others are listed
+    by their summary only, without loading their modules."""
     parser = argparse.ArgumentParser(
         prog="vasr",
         description="Dense bounding-box annotation for visual tracking from sparse human keyframes "
@@ -22,8 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vasr {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for command in COMMANDS:  # imported here, so that Ctrl-C while torch loads is one line too
-        importlib.import_module(f"vasr.cli.commands.{command}").register(subparsers)
+    for name in COMMANDS:  # imported here, so that Ctrl-C while torch loads is one line too
+        if command is None or name == command:
+            importlib.import_module(f"vasr.cli.commands.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=SUMMARIES[name])
     return parser
 
 
@@ -32,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     is one line saying what is kept (every command writes atomically, so finished sequences are); anything
     else is a bug and keeps its traceback."""
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        command = next((w for w in words if not w.startswith("-")), None)
+        args = build_parser(command if command in SUMMARIES else "").parse_args(argv)
     except KeyboardInterrupt:
         print("\nvasr: interrupted before it started; nothing was written", file=sys.stderr)
         return 130

@@ -31,7 +31,7 @@ from vasr.annotations.corrections import (
 from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
-from vasr.run import RunBusyError, RunConfig, RunFolder, annotate_run, input_sequences, summary_text
+from vasr.run import RunBusyError, RunConfig, RunFolder, annotate_run, input_sequences
 
 REVIEW_SOURCE = "review page"
 
@@ -277,8 +277,8 @@ class ReviewSession:
             del job.log[:-200]
 
         try:
-            summary = annotate_run(config, log=log)
-            log(summary_text(summary, config.out).splitlines()[-1])
+            total = annotate_run(config, log=log)["total"]
+            log(f"{total['frames']} frames, labour saved {total['labour_saved']:.1%}")
             job.returncode = 0
         except VasrError as error:
             log(f"vasr: error: {error}")

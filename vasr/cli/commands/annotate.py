@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from vasr.annotations.exports import EXPORTERS
+from vasr.cli.commands import SUMMARIES
 from vasr.cli.dataset_args import (
     add_dataset_arguments,
     add_keyframe_arguments,
@@ -41,7 +42,7 @@ EPILOG = (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "annotate",
-        help="dense boxes from sparse keyframe boxes: track, assess, select, flag failures (and refine)",
+        help=SUMMARIES["annotate"],
         description=DESCRIPTION,
         epilog=EPILOG,
     )

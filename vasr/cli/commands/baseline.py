@@ -10,6 +10,7 @@ from tqdm import tqdm
 from vasr.annotations.result_dir import AnnotationSet, write_annotation_set
 from vasr.atomic import writable_folder
 from vasr.baselines.interpolation import LinearInterpolationAnnotator
+from vasr.cli.commands import SUMMARIES
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, data_source
 from vasr.data.keyframes import keyframe_indices
 
@@ -19,7 +20,7 @@ METHODS = {"linear": LinearInterpolationAnnotator}
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "baseline",
-        help="annotate with a baseline (linear interpolation between keyframes)",
+        help=SUMMARIES["baseline"],
         description="Annotate every frame from the ground truth of the keyframes only (the boxes a human "
         "would draw) with a non-learned method, and write one annotation file per sequence "
         "(see vasr.annotations.result_dir). 'linear' interpolates x, y, w, h between keyframes, as "

@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vasr.atomic import atomic_write_text, writable_folder
+from vasr.cli.commands import SUMMARIES
 from vasr.cli.dataset_args import add_dataset_arguments, add_keyframe_arguments, data_source
 from vasr.errors import VasrError
 from vasr.evaluation import score_annotation_dir, summarize_scores
@@ -26,7 +27,7 @@ def parse_prediction(spec: str) -> tuple[str, Path]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate",
-        help="score annotation sets against ground truth (mIoU, Acc@0.5, Acc@0.7, AUC, labour saved)",
+        help=SUMMARIES["evaluate"],
         description="Score one or more annotation sets against the dataset's ground truth. Frames count when "
         "the target is visible and the frame is neither a keyframe nor a failure frame; metrics pool "
         "those frames over all sequences (as in the paper). Acc@t counts IoU > t (strict). Keyframes are "

@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from vasr.cli.commands import SUMMARIES
 from vasr.errors import VasrError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "review",
-        help="open a run of vasr annotate in a browser: go through the frames to check, fix boxes, re-run",
+        help=SUMMARIES["review"],
         description="Serve the review page of one run of 'vasr annotate' (its --out folder) on this "
         "machine and print its address. The page lists the sequences (labour saved, frames to check, mean "
         "T-Assess score) and, per sequence, the score plot and the ranked frames to check, each over its "

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from vasr.atomic import writable_folder
+from vasr.cli.commands import SUMMARIES
 from vasr.cli.dataclass_args import add_dataclass_arguments, dataclass_from_args
 from vasr.data.default import default_root
 from vasr.data.synth import SynthConfig, generate_dataset
@@ -14,7 +15,7 @@ from vasr.data.synth import SynthConfig, generate_dataset
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "synth",
-        help="generate the synthetic tracking dataset (LaSOT layout)",
+        help=SUMMARIES["synth"],
         description="Generate a deterministic synthetic tracking dataset in LaSOT's exact on-disk layout: "
         "real photos and textures, non-linear motion, scale change, occlusion, distractors, out-of-view, "
         "blur, illumination change and camera shake. Same flags, same bytes. An existing dataset with the "

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vasr.atomic import remove_stale_temporaries, writable_folder
+from vasr.cli.commands import SUMMARIES
 from vasr.cli.dataset_args import (
     add_dataset_arguments,
     add_keyframe_arguments,
@@ -40,7 +41,7 @@ class TrackCommandError(VasrError):
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "track",
-        help="track forward and backward between keyframes into the track cache (preliminary annotations)",
+        help=SUMMARIES["track"],
         description="Run a tracker over every snippet between consecutive keyframes, forward from the first "
         "keyframe and backward from the second, and store boxes, confidences and response maps per "
         "sequence in the track cache (see vasr.tracking.cache). Sequences already in the cache for the "

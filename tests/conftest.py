@@ -113,3 +113,31 @@ def clip(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
     keyframe_file = tmp_path_factory.mktemp("keys") / "keys.txt"
     keyframe_file.write_text("\n".join(lines) + "\n")
     return folder, keyframe_file, sequence.boxes
+
+
+@pytest.fixture
+def run(clip, tmp_path: Path) -> Path:  # noqa: ANN001 - the clip fixture
+    """A finished vasr annotate run of the tiny clip (keyframes 0, 20, 40, 60): KCF tracks, the shipped
+    T-Assess, no refiner, CVAT files."""
+    from vasr.cli.main import main
+
+    folder, keyframe_file, _ = clip
+    out = tmp_path / "out"
+    argv = ["annotate", "--frames", str(folder), "--keyframes", str(keyframe_file), "--name", "clip",
+            "--tracker", "kcf", "--no-refiner", "--no-review", "--formats", "cvat",
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+@pytest.fixture
+def server(run: Path):  # noqa: ANN201
+    """The review page's server of ``run``, serving on a free port in a background thread."""
+    from vasr.review.server import ReviewServer
+    from vasr.review.session import ReviewSession
+
+    server = ReviewServer(ReviewSession(run), port=0)
+    server.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -27,20 +27,9 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
-def out(clip, tmp_path: Path) -> Path:  # noqa: ANN001 - the conftest clip
+def out(run: Path) -> Path:
     """A finished run of the 61-frame clip (keyframes 0, 20, 40, 60), the shipped T-Assess, KCF tracks."""
-    out = tmp_path / "out"
-    assert annotate(clip, out) == 0
-    return out
-
-
-@pytest.fixture
-def server(out: Path):  # noqa: ANN201
-    server = ReviewServer(ReviewSession(out), port=0)
-    server.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    return run
 
 
 def write(path: Path, text: str) -> Path:
@@ -128,12 +117,31 @@ def test_an_edited_copy_of_the_runs_json_is_applied(clip, out: Path, tmp_path: P
     assert result(out)["boxes"][30] == [30.0, 20.0, 24.0, 18.0] and 30 in result(out)["keyframes"]
 
 
-def test_a_cvat_file_of_another_task_is_refused(clip, out: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
-    other = as_cvat_exports(out / "cvat" / "clip.xml", tmp_path / "clip2.xml", {30: (30.0, 20.0, 24.0, 18.0)})
-    other.write_text(other.read_text().replace("<name>clip</name>", "<name>clip2</name>", 1))
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "<name>clip</name>",
+            "<name>clip2</name>",
+            r"c\.xml: is for the video 'clip2', not 'clip'",
+        ),  # another task
+        ('frame="30"', 'frame="30.9"', r"c\.xml:\d+: frame='30\.9' is not a whole frame"),
+    ],
+)
+def test_a_cvat_file_of_another_task_or_a_fractional_frame_is_refused(
+    clip,
+    out: Path,
+    tmp_path: Path,
+    capsys,
+    old: str,
+    new: str,
+    message: str,  # noqa: ANN001
+) -> None:
+    xml = as_cvat_exports(out / "cvat" / "clip.xml", tmp_path / "c.xml", {30: (30.0, 20.0, 24.0, 18.0)})
+    xml.write_text(xml.read_text().replace(old, new, 1))
     capsys.readouterr()
-    assert annotate(clip, out, "--corrections", str(other)) == 2
-    one_line_error(capsys, r"clip2\.xml: is for the video 'clip2', not 'clip'")
+    assert annotate(clip, out, "--corrections", str(xml)) == 2
+    one_line_error(capsys, message)
     assert not store(out).exists()
 
 
@@ -364,14 +372,6 @@ def test_a_malformed_json_is_one_clear_line(clip, out: Path, tmp_path: Path, cap
     capsys.readouterr()
     assert annotate(clip, out, "--corrections", str(bad)) == 2
     one_line_error(capsys, re.escape(message))
-
-
-def test_a_fractional_cvat_frame_is_an_error(clip, out: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
-    xml = as_cvat_exports(out / "cvat" / "clip.xml", tmp_path / "c.xml", {30: (30.0, 20.0, 24.0, 18.0)})
-    xml.write_text(xml.read_text().replace('frame="30"', 'frame="30.9"', 1))
-    capsys.readouterr()
-    assert annotate(clip, out, "--corrections", str(xml)) == 2
-    one_line_error(capsys, r"c\.xml:\d+: frame='30\.9' is not a whole frame")
 
 
 def test_a_redo_keeps_the_earlier_result_until_the_new_one_is_whole(

@@ -17,31 +17,9 @@ import pytest
 
 from vasr.cli.main import main
 from vasr.review.server import ReviewServer
-from vasr.review.session import ReviewSession
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-@pytest.fixture
-def run(clip, tmp_path: Path) -> Path:  # noqa: ANN001 - the conftest clip
-    """A finished vasr annotate run of the tiny clip (keyframes 0, 20, 40, 60)."""
-    folder, keyframe_file, _ = clip
-    out = tmp_path / "out"
-    argv = ["annotate", "--frames", str(folder), "--keyframes", str(keyframe_file), "--name", "clip",
-            "--tracker", "kcf", "--no-refiner", "--no-review", "--formats", "cvat",
-            "--out", str(out)]  # fmt: skip
-    assert main(argv) == 0
-    return out
-
-
-@pytest.fixture
-def server(run: Path):  # noqa: ANN201
-    server = ReviewServer(ReviewSession(run), port=0)
-    server.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def request(server: ReviewServer, method: str, path: str, body: object = None, headers: dict | None = None):  # noqa: ANN201

@@ -138,6 +138,7 @@ ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers (ablati
 labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/30/60 (DATA=...)
 	$(PY) ablations/labour_curve.py --config ablations/labour_curve.yaml $(DATA_ARGS) --out results/labour-curve$(SUFFIX)
 	$(SPLICE) docs/results.md labour-curve$(SUFFIX) results/labour-curve$(SUFFIX)/curve.md
+	@if [ -f docs/labour-curve$(SUFFIX).png ]; then cp results/labour-curve$(SUFFIX)/curve.png docs/labour-curve$(SUFFIX).png; fi
 
 suggestion-ranking: $(STAMP)  ## the active loop per doubt source (vasr's, T-Assess's, disagreement, an oracle), 2 seeds (DATA=...)
 	$(PY) ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml $(DATA_ARGS) --out results/suggestion-ranking$(SUFFIX)

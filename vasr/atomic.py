@@ -61,6 +61,12 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
+def is_file_name(name: object) -> bool:
+    """Whether ``name`` can be one file name in a folder: a non-empty string, not ``.`` or ``..``, without a
+    path separator or NUL (a sequence name becomes ``OUT/json/<name>.json`` and the like)."""
+    return isinstance(name, str) and name not in ("", ".", "..") and not any(c in name for c in "/\\\0")
+
+
 def writable_folder(path: Path, what: str = "output folder") -> Path:
     """Check, before any work and without writing anything, that ``path`` is a folder that takes files or
     can be made where it is; an error naming the path and the problem otherwise."""

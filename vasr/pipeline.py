@@ -260,12 +260,15 @@ class Annotator:
         chosen = suggest_frames(
             self.doubt(annotation, tracks), count, self.suggestion_rule.min_doubt, unchecked
         )
-        score, disagreement = doubt_parts(annotation.quality, fwd.boxes, bwd.boxes, fwd.valid, bwd.valid)
+        at = np.array([s.frame for s in chosen], dtype=np.int64)  # the reasons are read at the chosen frames
+        score, disagreement = doubt_parts(
+            annotation.quality[at], fwd.boxes[at], bwd.boxes[at], fwd.valid[at], bwd.valid[at]
+        )
         disagreement = disagreement * self.suggestion_rule.disagreement_weight
         return [
             s if s.reason == "unchecked"
-            else replace(s, reason="disagreement" if disagreement[s.frame] > score[s.frame] else "low score")
-            for s in chosen
+            else replace(s, reason="disagreement" if disagreement[i] > score[i] else "low score")
+            for i, s in enumerate(chosen)
         ]  # fmt: skip
 
     @staticmethod

@@ -51,7 +51,7 @@ from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import export, read_json, write_json
 from vasr.annotations.provenance import changes, file_digest, fingerprint, provenance
 from vasr.annotations.suggestions import suggestions_text
-from vasr.atomic import atomic_write_text, remove_stale_temporaries, writable_folder
+from vasr.atomic import atomic_write_text, is_file_name, remove_stale_temporaries, writable_folder
 from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner, tracker_mismatch
 from vasr.data.frames import VideoFileFrames
 from vasr.data.keyframes import Keyframes, keyframe_indices
@@ -351,7 +351,7 @@ class AnnotationRun:
         config.check()
         self.sequences = input_sequences(config)
         for name in (s.name for s in self.sequences):  # every name becomes file names under OUT
-            if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+            if not is_file_name(name):
                 raise VasrError(f"sequence name {name!r} cannot be a file name (--name)")
         writable_folder(config.out, "--out")
         self.config = config.resolved(log)
@@ -444,6 +444,9 @@ class AnnotationRun:
         record = provenance(sequence, job.keyframes, self.settings)
         identity = fingerprint(record)
         files: dict[str, list[str]] = dict(job.record.get("files") or {})
+        stale: dict[
+            str, list[str]
+        ] = {}  # an earlier, different result's: removed once the new one is written
         moves = None  # what this run changed in an earlier result (summary.json)
         if ann is not None and job.record.get("fingerprint") == identity:
             status = "reused"
@@ -457,11 +460,10 @@ class AnnotationRun:
                 moves = {"frames": moved.tolist(), "iou": [round(float(v), 4) for v in iou]}
                 if job.corrections:
                     status += f": {job.corrections} corrections, {summarise_moves(moved, iou)}"
-            stale, files = files, {}  # an earlier, different result's: removed once the new one is written
+            stale, files = files, {}
         wrote = self.write_files(ann, sequence, files)
-        if status != "reused":
-            kept = {f for paths in files.values() for f in paths}
-            self.folder.remove({kind: [f for f in paths if f not in kept] for kind, paths in stale.items()})
+        kept = {f for paths in files.values() for f in paths}
+        self.folder.remove({kind: [f for f in paths if f not in kept] for kind, paths in stale.items()})
         if status != "reused" or wrote:  # last: it marks the sequence as done
             extra = {"fingerprint": identity, "provenance": record, "files": files}
             write_json(ann, self.folder.out / "json", extra)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vasr.annotations.result_dir import AnnotationSet
+from vasr.atomic import is_file_name
 from vasr.directions import DIRECTION_NAMES
 
 
@@ -55,12 +56,7 @@ class DenseAnnotation:
     outside: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __post_init__(self) -> None:
-        if (
-            not isinstance(self.name, str)
-            or not self.name
-            or self.name in (".", "..")
-            or any(sep in self.name for sep in ("/", "\\", "\0"))
-        ):
+        if not is_file_name(self.name):
             raise ValueError(f"sequence name {self.name!r} cannot be used as a file name")
         self.boxes = _boxes(self.name, self.boxes)
         count = len(self.boxes)

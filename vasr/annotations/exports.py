@@ -306,7 +306,8 @@ def _open_suggestions(data: dict) -> dict[str, object]:
     file's keyframes)."""
     frames = [int(f) for f in data.get("suggestions", [])]
     reasons = list(data.get("suggestion_reasons") or [""] * len(frames))
-    open_ = [(f, r) for f, r in zip(frames, reasons, strict=True) if f not in set(data["keyframes"])]
+    boxed = set(data["keyframes"])
+    open_ = [(f, r) for f, r in zip(frames, reasons, strict=True) if f not in boxed]
     return {
         "suggestions": np.array([f for f, _ in open_], np.int64),
         "suggestion_reasons": [r for _, r in open_],

@@ -3,15 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Where the real benchmark sequences live (skipped cleanly when absent).
+# Where the real benchmark sequences live (skipped cleanly when absent), and the two report-only clips.
 REAL   ?= ../shared/data/real
+HARD   ?= ../shared/data/hard
+# NanoTrack's weights (third party, never downloaded): $VASR_NANOTRACK when you set it, else the shared copy
+# when it is there. Without them the defaults fall back to the dcf trackers and say so.
+NANOTRACK ?= ../shared/models/nanotrack
+ifeq ($(origin VASR_NANOTRACK),undefined)
+ifneq ($(wildcard $(NANOTRACK)/v2/*.onnx),)
+export VASR_NANOTRACK := $(abspath $(NANOTRACK))
+endif
+endif
 DATA_DIR ?= data/synth
 DATA ?= default
 # Each measured table in docs/ is rewritten by the target that measures it.
 SPLICE = $(PY) docs/splice.py
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench review-screenshot train shipped-weights train-tassess train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench review-screenshot train shipped-weights train-tassess train-tassess-nanotrack ship-tassess ship-tassess-nanotrack train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -60,8 +69,8 @@ baselines: $(STAMP)  ## linear interpolation on the default data and on $(REAL) 
 	  $(SPLICE) docs/results.md baselines-real results/real/linear.md; \
 	else echo "skipping real data: $(REAL) not found"; fi
 
-bench-tracker: $(STAMP)  ## dcf presets vs CSRT vs KCF on $(REAL): accuracy (per fold too), speed, confidence AUC (docs/trackers.md)
-	$(PY) benchmarks/bench_tracker.py --root $(REAL)
+bench-tracker: $(STAMP)  ## dcf presets, nanotrack v2/v3, CSRT, KCF and the ensemble's ceiling on $(REAL) (docs/trackers.md)
+	$(PY) benchmarks/bench_tracker.py --root $(REAL) --nanotrack $(NANOTRACK)
 	@if [ -f results/bench/tracker.md ]; then $(SPLICE) docs/trackers.md bench-tracker results/bench/tracker.md; fi
 
 # Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's
@@ -82,8 +91,17 @@ train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (+ OWN_DATA; ch
 
 train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/
 
-shipped-weights: train-tassess  ## rebuild the T-Assess Net shipped in the package (vasr/weights/) with make train's recipe
+train-tassess-nanotrack: $(STAMP)  ## T-Assess on NanoTrack's tracks of the default data (needs its weights)
+	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/tassess-nanotrack.yaml --config experiments/trainer/cpu.yaml $(OWN_TRAIN)
+	$(PY) -m vasr.cli.publish runs/tassess-nanotrack checkpoints/tassess-nanotrack.ckpt
+
+shipped-weights: ship-tassess ship-tassess-nanotrack  ## rebuild both T-Assess Nets shipped in the package (vasr/weights/)
+
+ship-tassess: train-tassess  # for dcf-accurate's tracks (users without NanoTrack's weights, the ensemble's first member)
 	$(PY) -m vasr.cli.publish --ship runs/tassess vasr/weights/tassess.ckpt experiments/tassess.yaml
+
+ship-tassess-nanotrack: train-tassess-nanotrack  # for NanoTrack's tracks (the ensemble's second member)
+	$(PY) -m vasr.cli.publish --ship runs/tassess-nanotrack vasr/weights/tassess-nanotrack.ckpt experiments/tassess.yaml experiments/tassess-nanotrack.yaml
 
 annotate: $(STAMP)  ## the product on the default data: dense boxes, scores, flags, files (results/annotate)
 	$(VENV)/bin/vasr annotate --out results/annotate
@@ -122,9 +140,11 @@ DATA_ARGS = $(strip \
   $(if $(filter trackingnet,$(DATA)),--dataset trackingnet --root $(TRACKINGNET_ROOT)) \
   $(if $(filter otb,$(DATA)),--dataset otb --root $(OTB_ROOT)))
 SUFFIX = $(if $(filter default,$(DATA)),,-$(DATA))
+# With DATA=real, the ablation also reports the hard clips (annotated with fold 0's nets; chosen on nothing).
+ALSO = $(if $(filter real,$(DATA)),$(if $(wildcard $(HARD)),--also $(HARD)))
 
 ablation-select: $(STAMP)  ## Table 2: Fwd/Bwd/Sel/Sel-fail + baselines (ablations/select.yaml; DATA=real|lasot|...)
-	$(PY) ablations/select_cv.py --config ablations/select.yaml $(DATA_ARGS) --out results/ablation-select$(SUFFIX)
+	$(PY) ablations/select_cv.py --config ablations/select.yaml $(DATA_ARGS) $(ALSO) --out results/ablation-select$(SUFFIX)
 	$(SPLICE) docs/results.md ablation-select$(SUFFIX) results/ablation-select$(SUFFIX)/table.md
 
 ablation-refine: $(STAMP)  ## Table 3: w/o-/V-/VI-/VG-Refine + baselines (ablations/refine.yaml; DATA=...)

@@ -371,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                     frame_scores = score_sequence(sequence, AnnotationSet(boxes, keyframes=keys))
                     scores.setdefault((name, interval, None), []).append(final_scores(sequence, frame_scores))
                 assessment = annotator.assess(sequence, tracks)
+                tracks = assessment.tracks  # for a tracker set: the candidates kept
                 product = replace(annotator, variant="sel", fusion=Fusion())
                 uniform = product.assemble(sequence, tracks, product.select(tracks, assessment), assessment)
                 scores.setdefault((UNIFORM, interval, None), []).append(

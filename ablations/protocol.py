@@ -30,17 +30,21 @@ from vasr.data.sources import DataSource
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
-from vasr.tracking.base import BatchTracker
-from vasr.tracking.registry import build_batch_tracker
+from vasr.tracking.base import BatchTracker, TrackerSet
+from vasr.tracking.registry import SETS, build_batch_tracker, options_for, resolve_tracker
 from vasr.tracking.snippets import SequenceTracks
 
 TRAIN_INTERVAL = 30  # keyframe interval the nets train at (the paper's)
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 
-def parse_with_config(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+def parse_with_config(
+    parser: argparse.ArgumentParser, argv: list[str] | None = None, paper: bool = False
+) -> argparse.Namespace:
     """Parse ``argv`` after taking defaults from ``--config FILE.yaml`` (keys are the long option names with
-    ``_`` for ``-``; flags given on the command line win). Unknown keys are an error naming the file."""
+    ``_`` for ``-``; flags given on the command line win). Unknown keys are an error naming the file.
+    ``--tracker auto`` becomes the tracker it stands for: the paper's kind (``paper``, one-ended tracks)
+    or vasr's default (`vasr.tracking.registry.default_tracker`)."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config", type=Path, default=None)
     known, _ = pre.parse_known_args(argv)
@@ -58,6 +62,8 @@ def parse_with_config(parser: argparse.ArgumentParser, argv: list[str] | None = 
     for key in ("root", "out", "tassess_config", "refiner_config"):  # YAML gives strings
         if isinstance(getattr(args, key, None), str):
             setattr(args, key, Path(getattr(args, key)))
+    if hasattr(args, "tracker"):
+        args.tracker = resolve_tracker(args.tracker, paper)
     return args
 
 
@@ -187,20 +193,25 @@ def configured(config: Path, seed: int, model: dict[str, Any], data: dict[str, A
     return built.model, built.datamodule
 
 
-def build_tracker(args: argparse.Namespace) -> BatchTracker:
-    """``--tracker`` with its ``--tracker-option`` settings: the tracker of every held-out annotation, and the
-    one the nets train on (:func:`data_options` passes the same options)."""
-    return build_batch_tracker(args.tracker, **tracker_options(args))
+def build_tracker(args: argparse.Namespace, name: str | None = None) -> BatchTracker | TrackerSet:
+    """``--tracker`` (or ``name``) with the ``--tracker-option`` settings it takes: the tracker of every
+    held-out annotation, and the one the nets train on (:func:`data_options` passes the same options)."""
+    name = args.tracker if name is None else name
+    return build_batch_tracker(name, **options_for(name, tracker_options(args)))
 
 
-def data_options(args: argparse.Namespace, fold: int, interval: int = TRAIN_INTERVAL) -> dict[str, Any]:
-    """The data module's settings for ``fold``: its data, the tracker and the keyframe interval tracked."""
+def data_options(
+    args: argparse.Namespace, fold: int, interval: int = TRAIN_INTERVAL, tracker: str | None = None
+) -> dict[str, Any]:
+    """The data module's settings for ``fold``: its data, the tracker (default ``--tracker``) and the
+    keyframe interval tracked."""
     train, held_out = fold_sources(args, fold)
+    tracker = args.tracker if tracker is None else tracker
     return {
         "train": [dataclasses.asdict(s) for s in train],
         "val": [dataclasses.asdict(s) for s in held_out],
-        "tracker": args.tracker,
-        "tracker_options": tracker_options(args),
+        "tracker": tracker,
+        "tracker_options": options_for(tracker, tracker_options(args)),
         "cache_dir": str(args.cache),
         "interval": interval,
         "seed": args.seed,
@@ -215,14 +226,24 @@ def train_assessor(
     train_stride: int = 2,
     batch_size: int = 64,
     interval: int | list[int] = TRAIN_INTERVAL,
+    tracker: str | None = None,
     **model_options: object,
-) -> TAssessNet:
-    """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data, tracked with a keyframe every
-    ``interval`` frames (default: :data:`TRAIN_INTERVAL`, what every shipped and trained net uses); given
-    several intervals, on the tracks of each (``SnippetDataModule``'s ``train_intervals``)."""
+) -> TAssessNet | dict[str, TAssessNet]:
+    """T-Assess Net of ``args.tassess_config`` trained on ``fold``'s data, tracked by ``tracker`` (default
+    ``--tracker``) with a keyframe every ``interval`` frames (default: :data:`TRAIN_INTERVAL`, what every
+    shipped and trained net uses); given several intervals, on the tracks of each (``SnippetDataModule``'s
+    ``train_intervals``). For a tracker set, one net per member, by the member's name (what `Annotator`
+    takes)."""
+    tracker = args.tracker if tracker is None else tracker
+    if tracker in SETS:
+        return {
+            member: train_assessor(args, fold, epochs, f"{name or f'fold{fold}-tassess'}-{member}",
+                                   train_stride, batch_size, interval, member, **model_options)
+            for member in SETS[tracker]
+        }  # fmt: skip
     intervals = [interval] if isinstance(interval, int) else [int(i) for i in interval]
     options = {
-        **data_options(args, fold, intervals[0]),
+        **data_options(args, fold, intervals[0], tracker),
         "train_intervals": intervals,
         "train_stride": train_stride,
         "batch_size": batch_size,

@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_adaptation_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("results/ablation-refine"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
-    return parse_with_config(parser, argv)
+    return parse_with_config(parser, argv, paper=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, boxes in baseline_boxes(sequence, tracks).items():
                 scores[name].append(score_sequence(sequence, AnnotationSet(boxes, keyframes=keys)))
             assessment = annotator.assess(sequence, tracks)
+            tracks = assessment.tracks  # for a tracker set: the candidates kept
             selection = annotator.select(tracks, assessment)
             material = annotator.material(sequence, tracks)
             # one adapted copy per net and sequence (VI reuses the V model's MaskNet, as designed)

@@ -87,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also describe the training fold of --root (the clips the net learnt from)",
     )
     parser.add_argument("--out", type=Path, default=Path("results/refine-diagnostics"))
-    args = parse_with_config(parser, argv)
+    args = parse_with_config(parser, argv, paper=True)
     return args
 
 

@@ -166,7 +166,7 @@ def ranking_aucs(
     bad: list[np.ndarray] = []
     for sequence in sequences:
         tracks, _ = cache.get_or_track(sequence, tracker, interval=interval, include_last=True, bucket=bucket)
-        annotation = any_probe.annotate(sequence, tracks)
+        annotation, tracks = any_probe.annotate_kept(sequence, tracks)
         scored = np.asarray(sequence.visible, dtype=bool) & ~annotation.keyframe_mask
         bad.append(true_loss(annotation, sequence)[scored] >= 1.0 - BAD_IOU)
         for name, probe in probes.items():

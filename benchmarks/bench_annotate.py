@@ -40,7 +40,7 @@ import torch
 from tqdm import tqdm
 
 from vasr.atomic import atomic_write_text
-from vasr.checkpoints import SHIPPED_TASSESS, Refiner, load_assessor, load_refiner
+from vasr.checkpoints import Refiner, load_assessor, load_refiner
 from vasr.data.readers import DATASETS, load_dataset
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
@@ -49,9 +49,10 @@ from vasr.pipeline import Annotator, keyframes_of
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.refinement.refine import refine_kept
+from vasr.run import load_assessors
 from vasr.selection.model import TAssessNet
 from vasr.tables import render_table
-from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker
+from vasr.tracking.registry import build_batch_tracker, resolve_tracker
 from vasr.tracking.snippets import track_sequence
 
 PEER = "csrt"  # OpenCV's CSRT: the accurate classical tracker annotation tools offer
@@ -65,8 +66,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, default=None, help="dataset root (default: embedded data)")
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="otb")
     parser.add_argument("--limit", type=int, default=None, help="only the first N sequences")
-    parser.add_argument("--tracker", default=DEFAULT_TRACKER)
-    parser.add_argument("--tassess", type=Path, default=Path("checkpoints/tassess.ckpt"))
+    parser.add_argument(
+        "--tracker",
+        default="auto",
+        help="tracker or set (auto: ensemble with NanoTrack's weights, else dcf-accurate)",
+    )
+    parser.add_argument(
+        "--tassess",
+        type=Path,
+        default=None,
+        help="T-Assess of a single tracker (default: as vasr annotate's)",
+    )
     parser.add_argument("--refiner", type=Path, default=Path("checkpoints/vgrefine.ckpt"))
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, 16], help="refinement batches")
     parser.add_argument(
@@ -77,12 +87,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _nets(args: argparse.Namespace) -> tuple[TAssessNet, Refiner, dict[str, str]]:
+def _nets(args: argparse.Namespace) -> tuple[TAssessNet | dict[str, TAssessNet], Refiner, dict[str, str]]:
     source = {}
-    if args.tassess.is_file():
+    if args.tassess is not None:
         assessor, source["tassess"] = load_assessor(args.tassess), str(args.tassess)
     else:
-        assessor, source["tassess"] = TAssessNet().eval(), "untrained (speed only)"
+        assessor, source["tassess"] = load_assessors(args.tracker), "vasr annotate's default"
     if args.refiner.is_file():
         refiner, source["refiner"] = load_refiner(args.refiner), str(args.refiner)
     else:
@@ -109,7 +119,7 @@ def correction_round(tracker: str, sequence: Sequence | None = None, repeats: in
     """Full run of a video (default: the embedded data's first, 300 frames) against one correction round of
     it (module docstring); the best of ``repeats`` timings of each (decoding included)."""
     sequence = DataSource(fold=0).load()[0] if sequence is None else sequence
-    annotator = Annotator(build_batch_tracker(tracker), load_assessor(SHIPPED_TASSESS))
+    annotator = Annotator(build_batch_tracker(tracker), load_assessors(tracker))
     keys = keyframes_of(sequence).indices.tolist()
     start, end = keys[len(keys) // 2 - 1], keys[len(keys) // 2]
     corrected = sorted({*keys, (start + end) // 2})
@@ -180,6 +190,7 @@ def page_round(sequences: list[Sequence]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.tracker = resolve_tracker(args.tracker)
     torch.set_num_threads(args.threads)
     sequences = DataSource().load() if args.root is None else load_dataset(args.dataset, args.root)
     sequences = sequences[: args.limit] if args.limit else sequences
@@ -196,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             tracks = annotator.track(sequence, keys)
         with timing(seconds, "assessment"):
             assessment = annotator.assess(sequence, tracks)
+            tracks = assessment.tracks  # for a tracker set: the candidates kept
         with timing(seconds, "selection"):
             selection = annotator.select(tracks, assessment)
         with timing(seconds, "adaptation"):

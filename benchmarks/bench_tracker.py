@@ -214,10 +214,16 @@ class TrackerScores:
 
 
 def bench_tracker(
-    name: str, sequences: list[Sequence], interval: int, folds: int = 0, options: dict[str, Any] | None = None
+    name: str,
+    sequences: list[Sequence],
+    interval: int,
+    folds: int = 0,
+    options: dict[str, Any] | None = None,
+    kept: dict[str, TrackerScores] | None = None,
 ) -> dict[str, Any]:
     """One tracker over every sequence; its row of the table (``status`` says whether it ran), with the
-    accuracy per fold under ``folds`` when ``folds > 1``. ``options`` go to the tracker's constructor."""
+    accuracy per fold under ``folds`` when ``folds > 1``. ``options`` go to the tracker's constructor;
+    ``kept`` receives its per-frame outcomes under its name (for `ensemble_ceiling`)."""
     try:
         tracker = build_batch_tracker(name, **(options or {}))
     except (ImportError, VasrError, AttributeError, TypeError) as exc:
@@ -230,6 +236,8 @@ def bench_tracker(
     except Exception as exc:  # keep the other trackers' results; the exit status reports it
         return {"tracker": name, "status": f"error: {type(exc).__name__}: {exc}"}
     row = {"tracker": name, "status": "ok", **scores.summary(), "config": tracker_config(tracker)}
+    if kept is not None:
+        kept[name] = scores
     names = [s.name for s in sequences]
     if folds > 1 and len(names) >= folds:
         row["folds"] = [
@@ -237,6 +245,33 @@ def bench_tracker(
             for f in range(folds)
         ]
     return row
+
+
+ENSEMBLE = ("dcf-accurate", "nanotrack")  # the `ensemble` preset's members (vasr.tracking.registry.SETS)
+
+
+def ensemble_ceiling(kept: dict[str, TrackerScores], members: tuple[str, ...] = ENSEMBLE) -> dict[str, Any]:
+    """The ``ensemble`` row: per frame the best of every member's forward and backward box by the ground
+    truth (no method: the ceiling of any selection among those candidates), and the set's speed (a step
+    advances a track in every member, so its seconds are the members' summed)."""
+    if not all(m in kept for m in members):
+        return {"tracker": "ensemble", "status": f"unavailable: needs {', '.join(members)}"}
+    parts = [kept[m] for m in members]
+    best = [np.fmax.reduce([p.iou[d][i] for p in parts for d in ("forward", "backward")])
+            for i in range(len(parts[0].names))]  # fmt: skip
+    evaluated, is_keyframe = np.concatenate(parts[0].evaluated), np.concatenate(parts[0].is_keyframe)
+    pooled = summarize(np.concatenate(best), evaluated, is_keyframe, np.zeros_like(evaluated))
+    seconds = sum(p.seconds for p in parts)
+    return {
+        "tracker": "ensemble",
+        "status": "ok",
+        "members": list(members),
+        "evaluated": int(evaluated.sum()),
+        **{f"best_{m}": pooled[m] for m in METRICS},
+        "steps": parts[0].steps,
+        "seconds": seconds,
+        "steps_per_s": parts[0].steps / seconds if seconds > 0 else math.nan,
+    }
 
 
 def ratios(rows: list[dict[str, Any]], top: str = "dcf", base: str = "csrt") -> dict[str, float]:
@@ -263,8 +298,9 @@ def _fmt(value: Any, kind: str = "f3") -> str:
 
 
 def dcf_ratios(rows: list[dict[str, Any]], base: str = "csrt") -> dict[str, dict[str, float]]:
-    """`ratios` of every built-in preset (``dcf*``) that was asked for, against ``base``."""
-    return {r["tracker"]: ratios(rows, r["tracker"], base) for r in rows if r["tracker"].startswith("dcf")}
+    """`ratios` of every built-in tracker (``dcf*``, ``nanotrack*``) that was asked for, against ``base``."""
+    ours = ("dcf", "nanotrack")
+    return {r["tracker"]: ratios(rows, r["tracker"], base) for r in rows if r["tracker"].startswith(ours)}
 
 
 def _markdown(header: list[str], cells: list[list[str]]) -> list[str]:
@@ -273,9 +309,11 @@ def _markdown(header: list[str], cells: list[list[str]]) -> list[str]:
     return ["", render_table(rows, header, markdown=True)]
 
 
-def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) -> str:
-    """Markdown: one line per tracker and direction, then speed and confidence, then the folds, then each
-    dcf preset / csrt."""
+def format_table(
+    rows: list[dict[str, Any]], over: dict[str, dict[str, float]], ensemble: dict[str, Any] | None = None
+) -> str:
+    """Markdown: one line per tracker and direction, then speed and confidence, then the folds, then the
+    ensemble's ceiling and speed, then each preset / csrt."""
     lines = [
         "| tracker | direction | frames | mIoU | Acc@0.5 | Acc@0.7 |",
         "|---|---|---|---|---|---|",
@@ -334,6 +372,17 @@ def format_table(rows: list[dict[str, Any]], over: dict[str, dict[str, float]]) 
                 for name, f, part in folds
             ],
         )  # fmt: skip
+    if ensemble is not None and ensemble.get("status") == "ok":
+        csrt = {r["tracker"]: r for r in ok}.get("csrt")
+        speed = ensemble["steps_per_s"] / csrt["steps_per_s"] if csrt else math.nan
+        lines += _markdown(
+            ["candidates", "frames", "best-of-candidates mIoU", "Acc@0.5", "Acc@0.7", "steps/s",
+             "steps/s / csrt"],
+            [[" + ".join(ensemble["members"]) + " (both directions each)", _fmt(ensemble["evaluated"], "int"),
+              _fmt(ensemble["best_miou"]), _fmt(ensemble["best_acc50"], "pct"),
+              _fmt(ensemble["best_acc70"], "pct"),
+              _fmt(ensemble["steps_per_s"], "f1"), _fmt(speed, "f2")]],
+        )  # fmt: skip
     lines.append("")
     for name, ratio in over.items():
         lines.append(f"{name} / csrt: " + ", ".join(f"{k} {_fmt(v)}" for k, v in ratio.items()))
@@ -374,7 +423,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="otb", choices=sorted(DATASETS), help="layout of --root")
     parser.add_argument("--interval", type=int, default=30, help="keyframe interval (plus the last frame)")
     parser.add_argument(
-        "--trackers", default="dcf,dcf-accurate,csrt,kcf", help="comma-separated registry names"
+        "--trackers",
+        default="dcf,dcf-accurate,nanotrack,nanotrack-v3,csrt,kcf",
+        help="comma-separated registry names",
+    )
+    parser.add_argument(
+        "--nanotrack",
+        default=Path("../shared/models/nanotrack"),
+        type=Path,
+        help="folder of NanoTrack's weights (v2/, v3/); the nanotrack rows are unavailable without it",
     )
     parser.add_argument("--folds", type=int, default=2, help="also score each of N folds (0: no folds)")
     parser.add_argument(
@@ -410,10 +467,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         options = parse_tracker_options(args.options)
     except VasrError as error:
         raise SystemExit(f"--tracker-option: {error}") from None
-    rows = [
-        bench_tracker(name, sequences, args.interval, args.folds, options if name.startswith("dcf") else None)
-        for name in names
-    ]
+    kept: dict[str, TrackerScores] = {}
+
+    def options_of(name: str) -> dict[str, Any] | None:
+        if name.startswith("nanotrack"):
+            return {"weights": str(args.nanotrack)}
+        return options if name.startswith("dcf") else None
+
+    rows = [bench_tracker(n, sequences, args.interval, args.folds, options_of(n), kept) for n in names]
+    ensemble = ensemble_ceiling(kept)
     over = dcf_ratios(rows)
     report = {
         "root": str(args.root),
@@ -426,10 +488,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         "torch": torch.__version__,
         "wall_seconds": time.time() - started,
         "trackers": rows,
+        "ensemble": ensemble,
         "over_csrt": over,
     }
     write_outputs(rows, report, args.csv, args.json)
-    table = format_table(rows, over)
+    table = format_table(rows, over, ensemble)
     args.json.with_suffix(".md").write_text(table + "\n", encoding="utf-8")  # docs/trackers.md's table
     print(table)
     print(f"\nwritten: {args.csv}, {args.json}")

@@ -21,6 +21,22 @@ def real_root() -> Path:
     return REAL_DATA
 
 
+# NanoTrack's weights (third party, never in the repository): the shared copy; VASR_NANOTRACK overrides.
+NANOTRACK = Path(
+    os.environ.get(
+        "VASR_NANOTRACK", Path(__file__).resolve().parents[1].parent / "shared" / "models" / "nanotrack"
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def nanotrack_weights() -> Path:
+    """The folder of NanoTrack's v2/ and v3/ weights; the test is skipped cleanly when they are absent."""
+    if not (NANOTRACK / "v2" / "nanotrack_backbone_sim.onnx").is_file():
+        pytest.skip(f"NanoTrack's weights not found at {NANOTRACK} (set VASR_NANOTRACK)")
+    return NANOTRACK
+
+
 @pytest.fixture(scope="session")
 def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny synthetic dataset in LaSOT's layout (2 categories x 2 sequences x 61 frames of 96x72), for

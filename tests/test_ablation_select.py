@@ -18,14 +18,20 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     out = tmp_path / "out"
     argv = [
         "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
-        "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(out),
-        "--no-wandb",
+        "--product", "csrt", "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"),
+        "--out", str(out), "--no-wandb",
     ]  # fmt: skip
     assert select_cv.main(argv) == 0
     table = json.loads((out / "table.json").read_text())["table"]
     assert [row["method"] for row in table] == [
-        "linear", "blend", "fwd", "bwd", "sel", "sel-fail", "sel + fusion", "sel-fail + fusion"
+        "linear", "blend", "fwd", "bwd", "sel", "sel-fail", "sel + fusion", "sel-fail + fusion",
+        "csrt: sel-fail", "csrt: sel-fail + fusion", "csrt: best-of-candidates (ceiling)",
     ]  # fmt: skip
+    ceiling, product = table[-1], table[-2]
+    assert ceiling["miou"] >= product["miou"] and ceiling["failure_rate"] == 0.0  # no method: by the truth
+    markdown = (out / "table.md").read_text()
+    assert "the paper's protocol on kcf" in markdown and "vasr's pipeline on csrt" in markdown
+    assert "kcf sel-fail: of the" in markdown and "csrt sel-fail + fusion: of the" in markdown  # lost boxes
     sel, sel_fail, fused, fused_fail = table[4:8]
     assert sel_fail["evaluated"] <= sel["evaluated"]  # flagged frames go to a human and are not scored
     assert sel_fail["labour_saved"] <= sel["labour_saved"]
@@ -39,11 +45,11 @@ def test_two_temporal_models_give_the_table_4_rows(tiny_root: Path, tmp_path: Pa
     argv = [
         "--root", str(tiny_root), "--dataset", "lasot", "--no-default-data", "--tracker", "kcf",
         "--epochs", "1", "--limit-batches", "2", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path),
-        "--no-wandb", "--temporal", "lstm", "fc",
+        "--no-wandb", "--temporal", "lstm", "fc", "--product", "none",
     ]  # fmt: skip
     assert select_cv.main(argv) == 0
     methods = [row["method"] for row in json.loads((tmp_path / "table.json").read_text())["table"]]
-    assert methods[:2] == ["linear", "blend"]
+    assert methods[:2] == ["linear", "blend"] and not [m for m in methods if ":" in m]
     assert {"sel-fail (lstm)", "sel-fail (fc)", "fwd (fc)"} <= set(methods)
     assert (tmp_path / "table.csv").is_file() and (tmp_path / "bars.png").is_file()
 

@@ -38,7 +38,7 @@ def test_a_run_writes_its_folder_and_records_its_settings(config: RunConfig) -> 
     assert summary["sequences"][0]["status"] == "annotated"
     recorded = folder.config()
     assert recorded.frames == config.frames.resolve() and recorded.tracker == "kcf"
-    assert recorded.tassess == config.tassess.resolve()
+    assert recorded.tassess == {"kcf": config.tassess.resolve()}
     assert recorded.out == config.out.resolve() and recorded.corrections == []
     assert json.loads(folder.run_json.read_text())["config"]["formats"] == ["json", "lasot"]
 
@@ -79,3 +79,43 @@ def test_settings_no_run_can_use_are_refused_before_anything_is_written(config: 
         with pytest.raises(VasrError, match=message):
             annotate_run(RunConfig(**{**vars(config), **bad}), log=lambda message: None)
     assert not (config.out / "json").exists()
+
+
+def test_the_default_tracker_is_the_ensemble_when_nanotracks_weights_are_found(
+    nanotrack_weights: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vasr.checkpoints import SHIPPED
+
+    monkeypatch.setenv("VASR_NANOTRACK", str(nanotrack_weights))
+    said: list[str] = []
+    resolved = RunConfig().resolved(log=said.append)
+    assert resolved.tracker == "ensemble" and not [m for m in said if "NanoTrack" in m]
+    assert set(resolved.tassess) == {"dcf-accurate", "nanotrack"}
+    assert resolved.tassess["nanotrack"].name in {SHIPPED["nanotrack"].name, "tassess-nanotrack.ckpt"}
+
+
+def test_without_nanotracks_weights_it_runs_dcf_accurate_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VASR_NANOTRACK", raising=False)
+    said: list[str] = []
+    resolved = RunConfig().resolved(log=lambda m: said.append(m) if "NanoTrack" in m else None)
+    assert resolved.tracker == "dcf-accurate" and list(resolved.tassess) == ["dcf-accurate"]
+    assert len(said) == 1 and "annotating with dcf-accurate alone" in said[0] and "VASR_NANOTRACK" in said[0]
+    assert RunConfig.from_json(resolved.to_json()).tracker == "dcf-accurate"  # a re-run asks no more
+
+
+def test_a_sets_nets_are_named_by_member(tmp_path: Path) -> None:
+    net = tmp_path / "mine.ckpt"
+    with pytest.raises(VasrError, match="one net per tracker; name it"):
+        RunConfig(tracker="ensemble", tassess=net).resolved(log=lambda m: None)
+    with pytest.raises(VasrError, match="run's trackers are"):
+        RunConfig(tracker="ensemble", tassess={"csrt": net}).resolved(log=lambda m: None)
+    resolved = RunConfig(tracker="ensemble", tassess={"nanotrack": net}).resolved(log=lambda m: None)
+    assert resolved.tassess["nanotrack"] == net.resolve()
+
+
+def test_a_run_json_written_before_tracker_sets_still_reads(config: RunConfig) -> None:
+    record = config.resolved(log=lambda m: None).to_json()
+    record["tassess"] = str(config.tassess)  # one path, as earlier runs wrote it
+    assert RunConfig.from_json(record).tassess == {"kcf": Path(config.tassess)}

@@ -1,5 +1,6 @@
-"""The T-Assess Net shipped in the package: small, loadable without Lightning, and made by today's recipe
-(`make shipped-weights` rebuilds it; ``vasr/weights/tassess.json`` records how)."""
+"""The T-Assess Nets shipped in the package, one per tracker of the default set: small, loadable without
+Lightning, and made by today's recipe (`make shipped-weights` rebuilds both; each ``.json`` beside its file
+records how)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,42 @@ import hashlib
 import json
 from pathlib import Path
 
-import yaml
+import pytest
 
 from vasr.checkpoints import (
+    SHIPPED,
     SHIPPED_TASSESS,
     load_assessor,
     read_checkpoint,
+    shipped_assessor,
     shipped_tracker,
     tracker_mismatch,
 )
-from vasr.cli.publish import SHIP_RECIPE
+from vasr.cli.publish import SHIP_RECIPE, merged_config
+from vasr.tracking.registry import DEFAULT_TRACKER, SETS
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORD = SHIPPED_TASSESS.with_suffix(".json")
+EXPERIMENTS = ROOT / "experiments"
+CONFIGS = {  # the training configs each shipped net was made with, merged in this order
+    "dcf-accurate": [EXPERIMENTS / "tassess.yaml"],
+    "nanotrack": [EXPERIMENTS / "tassess.yaml", EXPERIMENTS / "tassess-nanotrack.yaml"],
+}
+TRACKERS = sorted(SHIPPED)
 
 
-def test_the_shipped_file_is_the_one_its_record_describes() -> None:
-    record = json.loads(RECORD.read_text())
-    payload = SHIPPED_TASSESS.read_bytes()
+def record_of(tracker: str) -> dict:
+    return json.loads(SHIPPED[tracker].with_suffix(".json").read_text())
+
+
+def test_every_tracker_of_the_default_set_and_the_fallback_has_a_shipped_net() -> None:
+    assert set(SHIPPED) == {*SETS["ensemble"], DEFAULT_TRACKER} and set(CONFIGS) == set(SHIPPED)
+    assert shipped_assessor("csrt") == SHIPPED_TASSESS  # any other tracker: dcf-accurate's, with a note
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_the_shipped_file_is_the_one_its_record_describes(tracker: str) -> None:
+    record = record_of(tracker)
+    payload = SHIPPED[tracker].read_bytes()
     assert hashlib.sha256(payload).hexdigest() == record["sha256"] and len(payload) == record["bytes"]
     assert len(payload) < 5 * 2**20  # a few MB at most
     target = SHIP_RECIPE.removeprefix("make ")
@@ -41,13 +60,14 @@ def settings(model: dict) -> dict:
     return {"class_path": model["class_path"], **flat}
 
 
-def test_it_was_trained_with_the_current_training_config() -> None:
-    """Change a setting in experiments/tassess.yaml and this fails until `make shipped-weights` ships a net
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_it_was_trained_with_the_current_training_config(tracker: str) -> None:
+    """Change a setting in experiments/tassess*.yaml and this fails until `make shipped-weights` ships a net
     made so."""
-    record = json.loads(RECORD.read_text())
-    config = yaml.safe_load((ROOT / "experiments" / "tassess.yaml").read_text())
+    record, config = record_of(tracker), merged_config(*CONFIGS[tracker])
     assert settings(record["config"]["model"]) == settings(config["model"])
     assert record["config"]["data"] == config["data"]
+    assert shipped_tracker(SHIPPED[tracker]) == tracker == config["data"]["init_args"]["tracker"]
 
 
 def test_the_record_compares_settings_not_their_layout() -> None:
@@ -61,22 +81,26 @@ def test_the_record_compares_settings_not_their_layout() -> None:
     assert settings(flat) != settings(injected)
 
 
-def test_it_loads_as_a_plain_net_with_its_recorded_hyper_parameters() -> None:
-    record = json.loads(RECORD.read_text())
-    hparams = read_checkpoint(SHIPPED_TASSESS, "T-Assess")["hyper_parameters"]
+def test_configs_merge_in_order_key_by_key(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("data:\n  init_args:\n    tracker: dcf\n    interval: 30\nseed: 1\n")
+    (tmp_path / "b.yaml").write_text("data:\n  init_args:\n    tracker: nanotrack\n")
+    merged = merged_config(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    assert merged == {"data": {"init_args": {"tracker": "nanotrack", "interval": 30}}, "seed": 1}
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_it_loads_as_a_plain_net_with_its_recorded_hyper_parameters(tracker: str) -> None:
+    record = record_of(tracker)
+    hparams = read_checkpoint(SHIPPED[tracker], "T-Assess")["hyper_parameters"]
     assert {k: v for k, v in hparams.items() if not k.startswith("_")} == record["hyper_parameters"]
-    net = load_assessor(SHIPPED_TASSESS, "cpu")
+    net = load_assessor(SHIPPED[tracker], "cpu")
     assert not net.training
     assert sum(p.numel() for p in net.parameters()) > 1000
 
 
-def test_annotate_says_when_the_shipped_net_meets_another_trackers_tracks(tmp_path: Path) -> None:
-    trained_on = shipped_tracker()
-    assert (
-        trained_on
-        == yaml.safe_load((ROOT / "experiments" / "tassess.yaml").read_text())["data"]["init_args"]["tracker"]
-    )
-    assert tracker_mismatch(SHIPPED_TASSESS, trained_on) is None
-    note = tracker_mismatch(SHIPPED_TASSESS, "csrt")
-    assert note is not None and repr(trained_on) in note and "--tracker csrt" in note
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_annotate_says_when_a_shipped_net_meets_another_trackers_tracks(tracker: str, tmp_path: Path) -> None:
+    assert tracker_mismatch(SHIPPED[tracker], tracker) is None
+    note = tracker_mismatch(SHIPPED[tracker], "csrt")
+    assert note is not None and repr(tracker) in note and "--tracker csrt" in note
     assert tracker_mismatch(tmp_path / "own.ckpt", "csrt") is None  # a user's own net: we cannot know

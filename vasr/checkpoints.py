@@ -26,13 +26,22 @@ from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
 
-SHIPPED_TASSESS = Path(__file__).resolve().parent / "weights" / "tassess.ckpt"  # `make shipped-weights`
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+SHIPPED_TASSESS = WEIGHTS / "tassess.ckpt"  # `make shipped-weights`, for dcf-accurate's tracks
+SHIPPED = {"dcf-accurate": SHIPPED_TASSESS, "nanotrack": WEIGHTS / "tassess-nanotrack.ckpt"}
+"""The T-Assess nets shipped in the package, by the tracker whose tracks each learned from (one per member
+of the default tracker set; ``dcf-accurate``'s also serves users without NanoTrack's weights)."""
 ADAPTATION_KEYS = {"adapt_steps": "steps", "adapt_lr": "lr", "adapt_batch_size": "batch_size"}
 
 
-def shipped_tracker() -> str | None:
-    """The tracker whose tracks the shipped T-Assess Net was trained on (its ``tassess.json`` record)."""
-    record = SHIPPED_TASSESS.with_suffix(".json")
+def shipped_assessor(tracker: str) -> Path:
+    """The shipped T-Assess net for ``tracker``'s tracks (dcf-accurate's for a tracker none was made for)."""
+    return SHIPPED.get(tracker, SHIPPED_TASSESS)
+
+
+def shipped_tracker(path: Path = SHIPPED_TASSESS) -> str | None:
+    """The tracker whose tracks the shipped T-Assess net at ``path`` was trained on (its ``.json`` record)."""
+    record = Path(path).with_suffix(".json")
     try:
         config = json.loads(record.read_text(encoding="utf-8"))["config"]
         return str(config["data"]["init_args"]["tracker"])
@@ -41,10 +50,11 @@ def shipped_tracker() -> str | None:
 
 
 def tracker_mismatch(tassess: Path, tracker: str) -> str | None:
-    """A note when ``tassess`` is the shipped net and ``tracker`` is not the one it learned from: T-Assess
+    """A note when ``tassess`` is a shipped net and ``tracker`` is not the one it learned from: T-Assess
     reads a tracker's confidence and response map, and another tracker's differ."""
-    trained_on = shipped_tracker()
-    if Path(tassess).resolve() != SHIPPED_TASSESS or trained_on is None or trained_on == tracker:
+    shipped = Path(tassess).resolve() in {p.resolve() for p in SHIPPED.values()}
+    trained_on = shipped_tracker(tassess) if shipped else None
+    if trained_on is None or trained_on == tracker:
         return None
     return (
         f"note: the shipped T-Assess Net learned from {trained_on!r} tracks; with --tracker {tracker} its "

@@ -8,7 +8,9 @@ ablation driver and the benchmarks go through these methods. Nothing here knows 
 * **track**: forward from each keyframe and backward from the next (``vasr.tracking.snippets``), or tracks
   given by the caller (the track cache, precomputed results). With the ``previous`` tracks of an earlier
   round, only snippets whose end keyframes changed are tracked again (a correction round).
-* **assess**: T-Assess scores of both directions (``vasr.selection.assess``).
+* **assess**: T-Assess scores of both directions (``vasr.selection.assess``). With a tracker set, every
+  member's tracks are scored by that member's net and, per frame and direction, the best-scored member's
+  result is kept (``vasr.selection.candidates``): the assessment carries the tracks the later stages read.
 * **select** (paper section 3.3): per frame the direction with the higher score; with "sel-fail", frames
   where both scores are below ``threshold`` are flagged for a human. A flagged frame keeps its best guess
   (the higher-scored box) so an annotation tool can show something to correct.
@@ -24,6 +26,7 @@ ablation driver and the benchmarks go through these methods. Nothing here knows 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,6 +40,7 @@ from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.model import VGRefineNet
 from vasr.refinement.refine import refine_kept, towards
 from vasr.selection.assess import assess_sequence
+from vasr.selection.candidates import WITNESS_IOU, kept_candidates, tracker_disagreement, witness_overlap
 from vasr.selection.model import TAssessNet
 from vasr.selection.select import Fusion, Selection, Variant, fuse_agreeing, select_tracks
 from vasr.selection.suggest import (
@@ -47,7 +51,7 @@ from vasr.selection.suggest import (
     suggest_frames,
     unchecked_stretches,
 )
-from vasr.tracking.base import BatchTracker
+from vasr.tracking.base import BatchTracker, TrackerSet
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 
@@ -85,10 +89,14 @@ def frame_names(sequence: Sequence) -> list[str]:
 
 @dataclass(frozen=True)
 class Assessment:
-    """T-Assess scores ``(N,)`` of both directions (NaN where a direction has no result)."""
+    """T-Assess scores ``(N,)`` of both directions (NaN where a direction has no result), and the tracks they
+    score: the tracked ones, or for a tracker set the best-scored member's result per frame and direction
+    (``sources``: ``(2, N)`` that member's index, -1 where none)."""
 
     forward: np.ndarray
     backward: np.ndarray
+    tracks: SequenceTracks | None = None
+    sources: np.ndarray | None = None
 
     def of(self, direction: np.ndarray) -> np.ndarray:
         """The score of the direction kept at each frame; NaN where none was kept."""
@@ -103,8 +111,9 @@ class Annotator:
     """Tracker + trained T-Assess Net (+ optional refiner) -> dense annotations, stage by stage.
 
     Args:
-        tracker: the batch tracker of the preliminary annotations (None when tracks are always given).
-        assessor: a trained T-Assess Net.
+        tracker: the batch tracker of the preliminary annotations, or a `TrackerSet` (None when tracks are
+            always given).
+        assessor: a trained T-Assess Net; for a tracker set, one per member, by the member's name.
         refiner: a trained VGRefineNet (its ``variant`` decides V/VI/VG); None: no refinement.
         adaptation: how a copy of the refiner adapts to each sequence's keyframes (``steps=0``: not at all).
         threshold: failure threshold on the scores (0: f(IoU) = 0 at IoU 0.5, the paper's choice).
@@ -118,8 +127,8 @@ class Annotator:
             the paper; 0.5, the default: halfway, which beats both on dcf-accurate tracks).
     """
 
-    tracker: BatchTracker | None
-    assessor: TAssessNet
+    tracker: BatchTracker | TrackerSet | None
+    assessor: TAssessNet | Mapping[str, TAssessNet]
     refiner: VGRefineNet | None = None
     adaptation: KeyframeAdaptation = field(default_factory=KeyframeAdaptation)
     threshold: float = 0.0
@@ -145,13 +154,30 @@ class Annotator:
         keys = keyframes_of(sequence) if keyframes is None else keyframes
         return track_sequence(sequence, self.tracker, keys, progress=progress, previous=previous)
 
+    def assessor_of(self, tracks: SequenceTracks) -> TAssessNet:
+        """The T-Assess net of the tracker that made ``tracks`` (a set's member: by its name)."""
+        if isinstance(self.assessor, TAssessNet):
+            return self.assessor
+        name = tracks.tracker.get("name")
+        if name not in self.assessor:
+            raise ValueError(f"no T-Assess net for tracker {name!r}; have {sorted(self.assessor)}")
+        return self.assessor[name]
+
     def assess(self, sequence: Sequence, tracks: SequenceTracks) -> Assessment:
+        """The scores of ``tracks``; for a tracker set's, those of the candidates kept (see `Assessment`)."""
         if len(tracks) != len(sequence):
             raise ValueError(f"{sequence.name}: {len(tracks)} tracked frames for {len(sequence)} frames")
-        forward, backward = assess_sequence(
-            self.assessor, tracks, sequence.image_size, response_size=self.response_size
-        )
-        return Assessment(forward, backward)
+        if not tracks.candidates:
+            scores = assess_sequence(
+                self.assessor_of(tracks), tracks, sequence.image_size, response_size=self.response_size
+            )
+            return Assessment(*scores, tracks=tracks)
+        scores = [
+            assess_sequence(self.assessor_of(m), m, sequence.image_size, response_size=self.response_size)
+            for m in tracks.candidates
+        ]
+        kept, forward, backward, sources = kept_candidates(tracks, scores)
+        return Assessment(forward, backward, tracks=kept, sources=sources)
 
     def select(
         self,
@@ -161,7 +187,8 @@ class Annotator:
         threshold: float | None = None,
     ) -> Selection:
         """The kept direction per frame and the failure frames (this Annotator's rule unless told); with
-        ``fusion``, agreeing directions are fused."""
+        ``fusion``, agreeing directions are fused. With a tracker set's candidates, sel-fail also flags the
+        frames whose kept box no other tracker's track overlaps (``vasr.selection.candidates``)."""
         variant = self.variant if variant is None else variant
         selection = select_tracks(
             tracks,
@@ -170,6 +197,9 @@ class Annotator:
             variant,
             self.threshold if threshold is None else threshold,
         )
+        if variant == "sel-fail" and assessment.sources is not None:  # another tracker sees it elsewhere
+            witnessed = witness_overlap(tracks, assessment.sources, selection.direction)
+            selection = replace(selection, failure=selection.failure | (witnessed < WITNESS_IOU))
         if self.fusion is None or variant not in ("sel", "sel-fail"):
             return selection
         return fuse_agreeing(tracks, selection, assessment.forward, assessment.backward, self.fusion)
@@ -238,16 +268,19 @@ class Annotator:
         )
 
     def doubt(self, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:
-        """``(N,)`` how much IoU each frame's box is expected to lose (``vasr.selection.suggest``)."""
-        return frame_doubt(
+        """``(N,)`` how much IoU each frame's box is expected to lose (``vasr.selection.suggest``); with a
+        tracker set's candidates, also where the trackers part."""
+        decided = annotation.keyframe_mask | annotation.outside
+        parted = np.where(decided, 0.0, tracker_disagreement(tracks))
+        return np.maximum(parted * self.suggestion_rule.disagreement_weight, frame_doubt(
             annotation.quality,
             tracks.forward.boxes,
             tracks.backward.boxes,
             tracks.forward.valid,
             tracks.backward.valid,
-            annotation.keyframe_mask | annotation.outside,  # no doubt where the human decided
+            decided,  # no doubt where the human decided
             self.suggestion_rule.disagreement_weight,
-        )
+        ))  # fmt: skip
 
     def suggestions(
         self, annotation: DenseAnnotation, tracks: SequenceTracks, count: int | None = None
@@ -264,6 +297,7 @@ class Annotator:
         score, disagreement = doubt_parts(
             annotation.quality[at], fwd.boxes[at], bwd.boxes[at], fwd.valid[at], bwd.valid[at]
         )
+        disagreement = np.maximum(disagreement, tracker_disagreement(tracks)[at])
         disagreement = disagreement * self.suggestion_rule.disagreement_weight
         return [
             s if s.reason == "unchecked"
@@ -292,9 +326,22 @@ class Annotator:
     ) -> DenseAnnotation:
         """Every stage in order from the human's ``keyframes`` (default: see :func:`keyframes_of`), tracking
         unless ``tracks`` are given, reusing ``previous`` tracks of unchanged snippets."""
+        return self.annotate_kept(sequence, tracks, progress, previous, keyframes)[0]
+
+    def annotate_kept(
+        self,
+        sequence: Sequence,
+        tracks: SequenceTracks | None = None,
+        progress: bool = False,
+        previous: SequenceTracks | None = None,
+        keyframes: Keyframes | None = None,
+    ) -> tuple[DenseAnnotation, SequenceTracks]:
+        """`annotate`, and the tracks its later stages read (for a tracker set, the candidates kept: what
+        `doubt` and `suggestions` of this annotation take)."""
         if tracks is None:
             tracks = self.track(sequence, keyframes, progress=progress, previous=previous)
         assessment = self.assess(sequence, tracks)
+        tracks = assessment.tracks  # for a tracker set: the candidates kept
         selection = self.select(tracks, assessment)
         boxes = None
         if self.refiner is not None and self.refiner.variant != "none":
@@ -306,4 +353,4 @@ class Annotator:
             chosen = self.suggestions(annotation, tracks)
             annotation.suggestions = np.array([s.frame for s in chosen], np.int64)
             annotation.suggestion_reasons = [s.reason for s in chosen]
-        return annotation
+        return annotation, tracks

@@ -40,14 +40,22 @@ def bar_chart(rows: list[dict[str, Any]], path: Path, title: str) -> None:
 
 
 def write_report(
-    rows: list[dict[str, Any]], out: Path, title: str, extra: dict[str, Any] | None = None
+    rows: list[dict[str, Any]],
+    out: Path,
+    title: str,
+    extra: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
 ) -> None:
-    """Print the table and write table.json, table.csv, table.md and bars.png under ``out``."""
+    """Print the table and write table.json, table.csv, table.md and bars.png under ``out``; ``notes`` are
+    Markdown paragraphs printed and written below the table."""
     columns = [c for c in COLUMNS if any(c in r for r in rows)]
     print(render_table(rows, columns))
     atomic_write_text(out / "table.csv", csv_text(rows, columns))
     markdown = render_table(rows, columns, markdown=True)
-    atomic_write_text(out / "table.md", f"### {title}\n\n{markdown}\n")
+    below = "".join(f"\n{note}\n" for note in notes or [])
+    for note in notes or []:
+        print(f"\n{note}")
+    atomic_write_text(out / "table.md", f"### {title}\n\n{markdown}\n{below}")
     atomic_write_text(
         out / "table.json", json.dumps({"title": title, "table": rows, **(extra or {})}, indent=2) + "\n"
     )

@@ -52,7 +52,7 @@ from vasr.annotations.exports import export, read_json, write_json
 from vasr.annotations.provenance import changes, file_digest, fingerprint, provenance
 from vasr.annotations.suggestions import suggestions_text
 from vasr.atomic import atomic_write_text, is_file_name, remove_stale_temporaries, writable_folder
-from vasr.checkpoints import SHIPPED_TASSESS, load_assessor, load_refiner, tracker_mismatch
+from vasr.checkpoints import load_assessor, load_refiner, shipped_assessor, tracker_mismatch
 from vasr.data.frames import VideoFileFrames
 from vasr.data.keyframes import Keyframes, keyframe_indices
 from vasr.data.readers.video import load_image_folder, load_video
@@ -61,13 +61,18 @@ from vasr.data.sources import DataSource
 from vasr.errors import AnnotationFormatError, VasrError
 from vasr.pipeline import Annotator, keyframes_of
 from vasr.refinement.adaptation import KeyframeAdaptation
+from vasr.selection.model import TAssessNet
 from vasr.selection.select import Fusion
 from vasr.tables import render_table
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
-from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker, tracker_config
+from vasr.tracking.nanotrack import WHERE as NANOTRACK_WHERE
+from vasr.tracking.registry import SETS, build_batch_tracker, default_tracker, tracker_config
 from vasr.tracking.snippets import SequenceTracks
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
+TRAINED_TASSESS = {
+    "nanotrack": Path("checkpoints/tassess-nanotrack.ckpt")
+}  # what make train-tassess-* writes
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
 DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
 SUMMARY_COLUMNS = [
@@ -88,8 +93,10 @@ _stderr: Log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E73
 @dataclass
 class RunConfig:
     """Everything a run is told. Input: ``video`` or ``frames`` with their ``keyframes`` file, else the
-    dataset ``source`` with a keyframe every ``interval`` frames. ``tassess=None``: `DEFAULT_TASSESS` when
-    ``make train`` wrote it, else the shipped net; a missing `DEFAULT_REFINER` means no refinement."""
+    dataset ``source`` with a keyframe every ``interval`` frames. ``tracker="auto"``: the ensemble when
+    NanoTrack's weights are found, else dcf-accurate. ``tassess``: the T-Assess net of each tracker (a set's
+    members) by its name; one not given is the one ``make train`` wrote (`DEFAULT_TASSESS`,
+    `TRAINED_TASSESS`), else the shipped one; a missing `DEFAULT_REFINER` means no refinement."""
 
     out: Path = Path("results/annotate")
     video: Path | None = None
@@ -100,12 +107,12 @@ class RunConfig:
     interval: int = 30
     include_last: bool = True
     corrections: list[Path] = field(default_factory=list)
-    tassess: Path | None = None
+    tassess: dict[str, Path] | Path = field(default_factory=dict)  # a path: the net of the one tracker
     refiner: Path | None = DEFAULT_REFINER
     adapt_steps: int | None = None
     adapt_batch_size: int | None = None
     refined_share: float = Annotator.refined_share
-    tracker: str = DEFAULT_TRACKER
+    tracker: str = "auto"
     tracker_options: dict[str, Any] = field(default_factory=dict)
     threshold: float = 0.0
     fusion: bool = True
@@ -133,7 +140,22 @@ class RunConfig:
     def resolved(self, log: Log = _stderr) -> RunConfig:
         """The config with its defaults decided and every path absolute: what ``OUT/run.json`` records, so a
         re-run from anywhere repeats it (without the corrections: they are in ``OUT/corrections``)."""
-        tassess = self.tassess or (DEFAULT_TASSESS if DEFAULT_TASSESS.is_file() else SHIPPED_TASSESS)
+        tracker = self.tracker
+        if tracker == "auto":
+            tracker = default_tracker()
+            if tracker not in SETS:
+                log(f"NanoTrack's weights not found: annotating with {tracker} alone. {NANOTRACK_WHERE}")
+        needed = SETS.get(tracker, (tracker,))
+        given = {"": self.tassess} if isinstance(self.tassess, str | Path) else dict(self.tassess)
+        bare = given.pop("", None)  # --tassess PATH: the net of the run's one tracker
+        if bare is not None:
+            if tracker in SETS:
+                raise VasrError(f"--tassess: {tracker} has one net per tracker; name it ({needed[0]}=PATH)")
+            given[tracker] = bare
+        unknown = sorted(set(given) - set(needed))
+        if unknown:
+            raise VasrError(f"--tassess names {unknown}, but the run's trackers are {list(needed)}")
+        tassess = {n: Path(given.get(n) or _default_assessor(n)).resolve() for n in needed}
         refiner = self.refiner
         if refiner == DEFAULT_REFINER and not DEFAULT_REFINER.is_file():
             log(f"no refiner: {DEFAULT_REFINER} not found ('make train-vgrefine' writes it)")
@@ -143,7 +165,7 @@ class RunConfig:
         return dataclasses.replace(
             self,
             out=absolute(self.out), video=absolute(self.video), frames=absolute(self.frames),
-            keyframes=absolute(self.keyframes), tassess=absolute(tassess), refiner=absolute(refiner),
+            keyframes=absolute(self.keyframes), tracker=tracker, tassess=tassess, refiner=absolute(refiner),
             cache=absolute(self.cache), source=dataclasses.replace(self.source, root=root and str(root)),
         )  # fmt: skip
 
@@ -157,6 +179,10 @@ class RunConfig:
         values = {k: (Path(v) if k in paths and v is not None else v) for k, v in record.items()}
         values["source"] = DataSource(**values.get("source", {}))
         values["corrections"] = []
+        tassess = values.get("tassess") or {}
+        if isinstance(tassess, str):  # a run.json of one tracker, written before tracker sets
+            tassess = {values.get("tracker", "auto"): tassess}
+        values["tassess"] = {name: Path(path) for name, path in tassess.items()}
         return RunConfig(**values)
 
 
@@ -293,9 +319,26 @@ def input_sequences(config: RunConfig) -> list[Sequence]:
     return config.source.load()
 
 
+def _default_assessor(tracker: str) -> Path:
+    """The net ``make train`` wrote for ``tracker``'s tracks when it is there, else the shipped one."""
+    trained = TRAINED_TASSESS.get(tracker, DEFAULT_TASSESS)
+    return trained if trained.is_file() else shipped_assessor(tracker)
+
+
+def load_assessors(
+    tracker: str, given: dict[str, Path] | None = None, device: str = "cpu"
+) -> TAssessNet | dict[str, TAssessNet]:
+    """The T-Assess net of ``tracker``, or for a set one per member by name: the ``given`` paths, else each
+    tracker's default (what ``make train`` wrote, else the shipped one)."""
+    given = given or {}
+    names = SETS.get(tracker, (tracker,))
+    nets = {n: load_assessor(given.get(n) or _default_assessor(n), device) for n in names}
+    return nets if tracker in SETS else nets[tracker]
+
+
 def build_annotator(config: RunConfig) -> Annotator:
     """The tracker and nets of a resolved config."""
-    assessor = load_assessor(config.tassess, config.device)
+    assessor = load_assessors(config.tracker, config.tassess, config.device)
     refiner = load_refiner(config.refiner, config.device) if config.refiner else None
     adaptation = refiner.adaptation if refiner is not None else KeyframeAdaptation(steps=0)
     for name, value in (("steps", config.adapt_steps), ("batch_size", config.adapt_batch_size)):
@@ -319,7 +362,11 @@ def settings_record(config: RunConfig, annotator: Annotator) -> dict[str, Any]:
     return {
         "vasr": __version__,
         "tracker": tracker_config(annotator.tracker),
-        "tassess": file_digest(config.tassess),
+        "tassess": (
+            {n: file_digest(p) for n, p in config.tassess.items()}
+            if annotator.tracker is not None and config.tracker in SETS
+            else file_digest(config.tassess[config.tracker])
+        ),
         "refiner": file_digest(config.refiner) if refined else None,
         "adaptation": dataclasses.asdict(annotator.adaptation) if refined else None,
         "threshold": annotator.threshold,
@@ -526,9 +573,10 @@ class AnnotationRun:
             self.log(f"removed {stale}, left by an interrupted run")
         self.check_corrections()
         jobs = [self.prepare(sequence) for sequence in self.sequences]
-        mismatch = tracker_mismatch(self.config.tassess, self.config.tracker)  # after the inputs' checks
-        if mismatch:
-            self.log(mismatch)
+        for name, path in self.config.tassess.items():  # after the inputs' checks
+            mismatch = tracker_mismatch(path, name)
+            if mismatch:
+                self.log(mismatch)
         self.folder.write_config(self.config)
         rows, annotations = [], []
         for job in tqdm(jobs, desc="annotating", unit="seq"):
@@ -548,7 +596,7 @@ class AnnotationRun:
             "tracker_options": config.tracker_options,
             "threshold": config.threshold,
             "keyframes": str(config.keyframes) if config.keyframes else f"every {config.interval} frames",
-            "tassess": str(config.tassess),
+            "tassess": {n: str(p) for n, p in config.tassess.items()},
             "refiner": str(config.refiner) if config.refiner else None,
             "adapt_steps": self.annotator.adaptation.steps if refined else None,
             "refined_share": config.refined_share if refined else None,

@@ -66,8 +66,8 @@ def annotate_round(annotator: Annotator, states: list[SessionState], candidates:
     for state in states:
         state.tracks = annotator.track(state.sequence, state.keyframes, previous=state.tracks)
         steps += state.tracks.steps
-        state.annotation = annotator.annotate(state.sequence, state.tracks)
-        state.suggestions = annotator.suggestions(state.annotation, state.tracks, candidates)
+        state.annotation, kept = annotator.annotate_kept(state.sequence, state.tracks)
+        state.suggestions = annotator.suggestions(state.annotation, kept, candidates)
     return steps
 
 

@@ -11,6 +11,7 @@ from vasr.data.default import default_root
 from vasr.data.readers import DATASETS
 from vasr.data.sources import DataSource
 from vasr.tracking import registry
+from vasr.tracking.nanotrack import WEIGHTS_ENV
 from vasr.tracking.registry import DEFAULT_TRACKER, parse_tracker_options
 
 
@@ -63,7 +64,11 @@ def add_tracker_arguments(parser: argparse.ArgumentParser, help_text: str = "def
     against the tracker's settings when the tracker is built (`vasr.tracking.registry`)."""
     group = parser.add_argument_group("tracker")
     group.add_argument(
-        "--tracker", choices=sorted(registry.TRACKERS), default=DEFAULT_TRACKER, help=help_text
+        "--tracker",
+        choices=["auto", *sorted([*registry.TRACKERS, *registry.SETS])],
+        default="auto",
+        help=f"{help_text}. auto: ensemble ({' + '.join(registry.SETS['ensemble'])}) when NanoTrack's "
+        f"weights are found (--tracker-option weights=DIR or ${WEIGHTS_ENV}), else {DEFAULT_TRACKER}",
     )
     group.add_argument(
         "--tracker-option",

@@ -6,10 +6,11 @@ ship it inside the package (``make shipped-weights``).
 ``last.ckpt``; ``last.ckpt`` when there is no other) to the destination, atomically, so ``vasr annotate``
 finds it at its default path.
 
-``python -m vasr.cli.publish --ship runs/tassess vasr/weights/tassess.ckpt experiments/tassess.yaml`` writes
-only what inference reads (the hyper-parameters and the weights, no optimiser state: a few hundred kB) and,
-beside it, ``tassess.json``: the recipe that rebuilds it, the training config it was made with, its epoch and
-validation loss, and the SHA-256 of the shipped file (a test checks that file and record agree)."""
+``python -m vasr.cli.publish --ship runs/tassess vasr/weights/tassess.ckpt experiments/tassess.yaml [MORE]``
+writes only what inference reads (the hyper-parameters and the weights, no optimiser state: a few hundred
+kB) and, beside it, ``tassess.json``: the recipe that rebuilds it, the training config it was made with (the
+configs given, merged in order as ``vasr-train`` merges them), its epoch and validation loss, and the
+SHA-256 of the shipped file (a test checks that file and record agree)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,23 @@ def publish(run_dir: str | Path, destination: str | Path) -> Path:
     return source
 
 
-def ship(run_dir: str | Path, destination: str | Path, config: str | Path) -> Path:
+def merged_config(*configs: str | Path) -> dict:
+    """The YAML files merged in order, later keys over earlier ones (mappings merged key by key)."""
+
+    def merge(base: dict, top: dict) -> dict:
+        out = dict(base)
+        for key, value in top.items():
+            both = isinstance(value, dict) and isinstance(out.get(key), dict)
+            out[key] = merge(out[key], value) if both else value
+        return out
+
+    merged: dict = {}
+    for config in configs:
+        merged = merge(merged, yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {})
+    return merged
+
+
+def ship(run_dir: str | Path, destination: str | Path, *configs: str | Path) -> Path:
     """Write the stripped best checkpoint to ``destination`` and its record to ``destination.json``."""
     source, destination = best_checkpoint(run_dir), Path(destination)
     data = torch.load(source, map_location="cpu", weights_only=True)
@@ -63,7 +80,7 @@ def ship(run_dir: str | Path, destination: str | Path, config: str | Path) -> Pa
     score = next((float(s) for s in scores if s is not None), None)
     record = {
         "recipe": SHIP_RECIPE,
-        "config": yaml.safe_load(Path(config).read_text(encoding="utf-8")),
+        "config": merged_config(*configs),
         "epoch": int(data.get("epoch", -1)),
         "val_loss": score,
         "hyper_parameters": {k: v for k, v in data["hyper_parameters"].items() if not k.startswith("_")},
@@ -77,10 +94,10 @@ def ship(run_dir: str | Path, destination: str | Path, config: str | Path) -> Pa
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     shipping = bool(args) and args[0] == "--ship"
-    if (shipping and len(args) != 4) or (not shipping and len(args) != 2):
+    if (shipping and len(args) < 4) or (not shipping and len(args) != 2):
         print(
             "usage: python -m vasr.cli.publish RUN_DIR DESTINATION\n"
-            "       python -m vasr.cli.publish --ship RUN_DIR DESTINATION TRAINING_CONFIG",
+            "       python -m vasr.cli.publish --ship RUN_DIR DESTINATION TRAINING_CONFIG [CONFIG ...]",
             file=sys.stderr,
         )
         return 2
@@ -89,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     except VasrError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{source} -> {args[-2] if shipping else args[1]}")
+    print(f"{source} -> {args[2] if shipping else args[1]}")
     return 0
 
 

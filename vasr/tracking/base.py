@@ -174,6 +174,26 @@ class BatchTracker(Protocol):
         ...
 
 
+class TrackerSet:
+    """Several trackers run over the same snippets, every track of each a candidate for every frame
+    (`vasr.selection.candidates` chooses among them). Not a tracker itself: `track_sequence` runs each
+    member and keeps their tracks side by side. All members give response maps of one size, which T-Assess
+    reads."""
+
+    name = "ensemble"
+
+    def __init__(self, members: Sequence[BatchTracker]) -> None:
+        if len(members) < 2:
+            raise TrackerInputError(f"a tracker set needs two trackers or more, got {len(members)}")
+        sizes = {int(m.response_size) for m in members if m.provides_response}
+        if len(sizes) > 1:
+            raise TrackerInputError(f"members give response maps of different sizes {sorted(sizes)}")
+        self.members = tuple(members)
+        self.provides_confidence = any(m.provides_confidence for m in members)
+        self.provides_response = bool(sizes)
+        self.response_size = sizes.pop() if sizes else RESPONSE_SIZE
+
+
 def check_init_box(frame: np.ndarray, box: np.ndarray) -> np.ndarray:
     """Validate an initial box against its frame; return it as float64 ``(4,)``.
 

@@ -34,6 +34,7 @@ import json
 import warnings
 import zipfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,9 @@ from vasr.data.keyframes import Keyframes, keyframe_indices
 from vasr.data.sequence import Sequence
 from vasr.directions import DIRECTIONS
 from vasr.errors import VasrError
-from vasr.tracking.base import BatchTracker
+from vasr.tracking.base import BatchTracker, TrackerSet
 from vasr.tracking.registry import tracker_config
-from vasr.tracking.snippets import DirectionTracks, SequenceTracks, track_sequence
+from vasr.tracking.snippets import DirectionTracks, SequenceTracks, combine_candidates, track_sequence
 
 FORMAT_VERSION = 1
 
@@ -95,12 +96,9 @@ def _file_name(name: str) -> str:
     return name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C") + ".npz"
 
 
-def write_entry(path: Path, tracks: SequenceTracks, fingerprint: str) -> None:
-    """Write one entry atomically: temporary file beside ``path``, fsync, rename."""
+def _track_arrays(tracks: SequenceTracks, prefix: str = "") -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {
-        "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
         "name": np.array(tracks.name),
-        "fingerprint": np.array(fingerprint),
         "keyframes": np.asarray(tracks.keyframes, dtype=np.int64),
         "tracker": np.array(json.dumps(tracks.tracker, sort_keys=True, default=str)),
         "steps": np.array(tracks.steps, dtype=np.int64),
@@ -113,7 +111,46 @@ def write_entry(path: Path, tracks: SequenceTracks, fingerprint: str) -> None:
         arrays[f"{direction}_valid"] = result.valid.astype(bool)
         if result.responses is not None:
             arrays[f"{direction}_responses"] = result.responses.astype(np.float16)
+    return {prefix + key: value for key, value in arrays.items()}
+
+
+def write_entry(path: Path, tracks: SequenceTracks, fingerprint: str) -> None:
+    """Write one entry atomically: temporary file beside ``path``, fsync, rename. A tracker set's entry
+    holds each member's arrays too, prefixed ``candidate<k>_``."""
+    arrays = {
+        "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
+        "fingerprint": np.array(fingerprint),
+        "candidates": np.array(len(tracks.candidates), dtype=np.int64),
+        **_track_arrays(tracks),
+    }
+    for k, member in enumerate(tracks.candidates):
+        arrays.update(_track_arrays(member, f"candidate{k}_"))
     atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def _read_tracks(arrays: dict[str, np.ndarray], prefix: str = "") -> SequenceTracks:
+    directions = {}
+    n = len(arrays[f"{prefix}forward_valid"])
+    for direction in DIRECTIONS:
+        result = DirectionTracks(
+            boxes=arrays[f"{prefix}{direction}_boxes"],
+            confidences=arrays[f"{prefix}{direction}_confidences"],
+            responses=arrays.get(f"{prefix}{direction}_responses"),
+            valid=arrays[f"{prefix}{direction}_valid"].astype(bool),
+        )
+        shapes = [result.boxes.shape, result.confidences.shape, result.valid.shape]
+        if shapes != [(n, 4), (n,), (n,)] or (result.responses is not None and len(result.responses) != n):
+            raise ValueError(f"inconsistent array shapes in the {prefix}{direction} results")
+        directions[direction] = result
+    return SequenceTracks(
+        name=str(arrays[f"{prefix}name"]),
+        keyframes=arrays[f"{prefix}keyframes"].astype(np.int64),
+        forward=directions["forward"],
+        backward=directions["backward"],
+        tracker=json.loads(str(arrays[f"{prefix}tracker"])),
+        steps=int(arrays[f"{prefix}steps"]),
+        seconds=float(arrays[f"{prefix}seconds"]),
+    )
 
 
 def read_entry(path: Path) -> tuple[SequenceTracks, str]:
@@ -125,28 +162,11 @@ def read_entry(path: Path) -> tuple[SequenceTracks, str]:
     version = int(arrays["format_version"])
     if version != FORMAT_VERSION:
         raise ValueError(f"format version {version}, expected {FORMAT_VERSION}")
-    directions = {}
-    n = len(arrays["forward_valid"])
-    for direction in DIRECTIONS:
-        result = DirectionTracks(
-            boxes=arrays[f"{direction}_boxes"],
-            confidences=arrays[f"{direction}_confidences"],
-            responses=arrays.get(f"{direction}_responses"),
-            valid=arrays[f"{direction}_valid"].astype(bool),
-        )
-        shapes = [result.boxes.shape, result.confidences.shape, result.valid.shape]
-        if shapes != [(n, 4), (n,), (n,)] or (result.responses is not None and len(result.responses) != n):
-            raise ValueError(f"inconsistent array shapes in the {direction} results")
-        directions[direction] = result
-    tracks = SequenceTracks(
-        name=str(arrays["name"]),
-        keyframes=arrays["keyframes"].astype(np.int64),
-        forward=directions["forward"],
-        backward=directions["backward"],
-        tracker=json.loads(str(arrays["tracker"])),
-        steps=int(arrays["steps"]),
-        seconds=float(arrays["seconds"]),
-    )
+    tracks = _read_tracks(arrays)
+    count = int(arrays.get("candidates", 0))
+    if count:
+        members = tuple(_read_tracks(arrays, f"candidate{k}_") for k in range(count))
+        tracks = replace(tracks, candidates=members)
     return tracks, str(arrays["fingerprint"])
 
 
@@ -233,7 +253,13 @@ class TrackCache:
         progress: bool = False,
         bucket: CacheBucket | None = None,
     ) -> tuple[SequenceTracks, bool]:
-        """The tracks of ``sequence`` and whether they came from the cache (False: tracked and stored now)."""
+        """The tracks of ``sequence`` and whether they came from the cache (False: tracked and stored now).
+        A tracker set's members are cached each under its own key (shared with runs of that tracker alone)."""
+        if isinstance(tracker, TrackerSet):
+            parts = [
+                self.get_or_track(sequence, m, interval, include_last, progress) for m in tracker.members
+            ]
+            return combine_candidates(tuple(t for t, _ in parts)), all(cached for _, cached in parts)
         bucket = bucket or self.bucket_for(tracker, interval, include_last)
         keyframes = keyframe_indices(len(sequence), interval=interval, include_last=include_last)
         cached = bucket.load(sequence, keyframes)

@@ -38,6 +38,7 @@ backward tracks of a snippet read the same frames in opposite orders.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ from vasr.tracking.base import (
     TrackBatch,
     TrackContext,
     TrackerInputError,
+    TrackerSet,
     check_init_box,
 )
 from vasr.tracking.registry import tracker_config
@@ -100,6 +102,9 @@ class SequenceTracks:
     steps: int  # tracker steps run: one per track per frame advanced
     seconds: float  # wall time inside tracker initialize/track only (frame decoding excluded)
     reused_steps: int = 0  # steps copied from earlier tracks of unchanged snippets (not run again)
+    # A `TrackerSet`'s tracks: each member's, every track a candidate (`vasr.selection.candidates`);
+    # forward/backward above are the first member's. Empty for one tracker.
+    candidates: tuple[SequenceTracks, ...] = ()
 
     def __len__(self) -> int:
         return len(self.forward)
@@ -327,7 +332,9 @@ def track_sequence(
     that needs it (still once per step). ``directions=(FORWARD,)`` runs the forward tracks only (what an
     online annotation tool does; the backward results stay invalid). ``previous``: earlier tracks of the
     same frames; the tracks of unchanged snippets are copied from them (ignored when another tracker or
-    response size made them)."""
+    response size made them). A `TrackerSet` runs each member and keeps all their tracks (`candidates`)."""
+    if isinstance(tracker, TrackerSet):
+        return _track_set(sequence, tracker, keyframes, progress, frame_cache_bytes, directions, previous)
     n = len(sequence)
     keyframes = as_keyframes(sequence, keyframes)
     keys = keyframes.indices
@@ -384,6 +391,47 @@ def track_sequence(
         steps=total,
         seconds=seconds,
         reused_steps=reused_steps,
+    )
+
+
+def _track_set(
+    sequence: Sequence,
+    trackers: TrackerSet,
+    keyframes: Keyframes | np.ndarray,
+    progress: bool,
+    frame_cache_bytes: int,
+    directions: tuple[int, ...],
+    previous: SequenceTracks | None,
+) -> SequenceTracks:
+    earlier = (
+        {}
+        if previous is None
+        else {json.dumps(c.tracker, sort_keys=True, default=str): c for c in previous.candidates}
+    )
+    members = tuple(
+        track_sequence(
+            sequence, member, keyframes, progress, frame_cache_bytes=frame_cache_bytes, directions=directions,
+            previous=earlier.get(json.dumps(tracker_config(member), sort_keys=True, default=str)),
+        )
+        for member in trackers.members
+    )  # fmt: skip
+    return combine_candidates(members)
+
+
+def combine_candidates(members: tuple[SequenceTracks, ...]) -> SequenceTracks:
+    """One `SequenceTracks` holding every member's tracks as ``candidates`` (the first member's as its own
+    forward and backward), with their summed cost."""
+    first = members[0]
+    return SequenceTracks(
+        name=first.name,
+        keyframes=first.keyframes,
+        forward=first.forward,
+        backward=first.backward,
+        tracker={"name": TrackerSet.name, "members": [m.tracker for m in members]},
+        steps=sum(m.steps for m in members),
+        seconds=sum(m.seconds for m in members),
+        reused_steps=sum(m.reused_steps for m in members),
+        candidates=members,
     )
 
 

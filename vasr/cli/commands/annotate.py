@@ -16,7 +16,15 @@ from vasr.cli.dataset_args import (
     data_source,
     tracker_options,
 )
-from vasr.run import DEFAULT_FORMATS, DEFAULT_REFINER, DEFAULT_TASSESS, RunConfig, annotate_run, summary_text
+from vasr.run import (
+    DEFAULT_FORMATS,
+    DEFAULT_REFINER,
+    DEFAULT_TASSESS,
+    TRAINED_TASSESS,
+    RunConfig,
+    annotate_run,
+    summary_text,
+)
 
 DESCRIPTION = (
     "Annotate every frame of a video, a frame folder or a dataset from a few human keyframe boxes: a tracker "
@@ -62,9 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_tracker_arguments(parser, "default: %(default)s; dcf is the fast one-ended preset (docs/trackers.md)")
     models = parser.add_argument_group("models")
     models.add_argument(
-        "--tassess", type=Path, default=None,
-        help=f"T-Assess checkpoint (default: {DEFAULT_TASSESS} when 'make train' wrote it, else the one "
-        "shipped in the package)",
+        "--tassess", action="append", default=[], metavar="[TRACKER=]PATH",
+        help=f"T-Assess checkpoint of the tracker, or of one member of a set (repeatable; default: "
+        f"{DEFAULT_TASSESS} or {TRAINED_TASSESS['nanotrack']} when 'make train' wrote it, else the one "
+        "shipped in the package for that tracker's tracks)",
     )  # fmt: skip
     models.add_argument(
         "--refiner", type=Path, default=DEFAULT_REFINER,
@@ -119,11 +128,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The command line as a `RunConfig`."""
-    plain = ("video", "frames", "keyframes", "name", "interval", "include_last", "corrections", "tassess")
+    plain = ("video", "frames", "keyframes", "name", "interval", "include_last", "corrections")
     plain += ("refiner", "adapt_steps", "adapt_batch_size", "refined_share", "tracker", "threshold")
     plain += ("fusion", "device", "suggest", "formats", "cache", "review", "overlay", "overwrite", "out")
     values = {key: getattr(args, key) for key in plain}
-    return RunConfig(source=data_source(args), tracker_options=tracker_options(args), **values)
+    tassess = dict(_named_path(value) for value in args.tassess)
+    return RunConfig(
+        source=data_source(args), tracker_options=tracker_options(args), tassess=tassess, **values
+    )
+
+
+def _named_path(value: str) -> tuple[str, Path]:
+    """``TRACKER=PATH`` -> (TRACKER, PATH); a bare PATH -> ("", PATH): the net of the run's one tracker."""
+    name, sep, path = value.partition("=")
+    return (name, Path(path)) if sep and name and "/" not in name else ("", Path(value))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from vasr.tracking.distributed import (
     launch,
     run_tracking,
 )
-from vasr.tracking.registry import build_batch_tracker, tracker_class
+from vasr.tracking.registry import SETS, build_batch_tracker, resolve_tracker, tracker_class
 
 DEFAULT_CACHE = Path("cache/tracks")
 
@@ -89,6 +89,8 @@ def resolve_device(spec: str, local_rank: int) -> str:
 def tracker_factory(name: str, options: dict[str, Any], device: str) -> functools.partial[BatchTracker]:
     """A picklable zero-argument builder of the batch tracker; ``device`` is passed only to trackers whose
     constructor takes one (an explicit ``device`` option wins)."""
+    if name in SETS:  # the members take what they take (`build_batch_tracker` checks)
+        return functools.partial(build_batch_tracker, name, **{"device": device, **options})
     try:
         cls = tracker_class(name)
     except ImportError as error:
@@ -119,7 +121,7 @@ def execute(args: argparse.Namespace) -> int:
     with distributed_context() as (rank, _world):
         _, _, local_rank = env_rank_world()
         factory = tracker_factory(
-            args.tracker, tracker_options(args), resolve_device(args.device, local_rank)
+            resolve_tracker(args.tracker), tracker_options(args), resolve_device(args.device, local_rank)
         )
         sequences = data_source(args).load()
         summary = run_tracking(

@@ -102,8 +102,10 @@ class DCFTracker:
 
     preset: dict[str, Any] = {}  # options of this registry name that differ from `DCFConfig`'s defaults
 
+    option_names = tuple(f.name for f in fields(DCFConfig))  # what ``**options`` takes
+
     def __init__(self, device: str | torch.device = "cpu", threads: int | None = 1, **options: Any) -> None:
-        known = {f.name for f in fields(DCFConfig)}
+        known = set(self.option_names)
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown DCF option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

@@ -72,6 +72,8 @@ baselines: $(STAMP)  ## linear interpolation on the default data and on $(REAL) 
 bench-tracker: $(STAMP)  ## dcf presets, nanotrack v2/v3, CSRT, KCF and the ensemble's ceiling on $(REAL) (docs/trackers.md)
 	$(PY) benchmarks/bench_tracker.py --root $(REAL) --nanotrack $(NANOTRACK)
 	@if [ -f results/bench/tracker.md ]; then $(SPLICE) docs/trackers.md bench-tracker results/bench/tracker.md; fi
+	$(PY) benchmarks/bench_nanotrack_runtime.py --weights $(NANOTRACK)
+	@if [ -f results/bench/nanotrack-runtime.md ]; then $(SPLICE) docs/trackers.md nanotrack-runtime results/bench/nanotrack-runtime.md; fi
 
 # Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's
 # fold 0 plus every sequence under OWN_DATA (any layout of --dataset), and validates on the default data's

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path, default=Path("../shared/models/nanotrack"))
     parser.add_argument("--batch", type=int, default=16, help="tracks advanced together (a video's snippets)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("results/bench/nanotrack-runtime.md"))
     args = parser.parse_args(argv)
     if not (args.weights / FILES[2][0]).is_file():
         print(f"skipping: NanoTrack's weights not found under {args.weights}", file=sys.stderr)
@@ -99,8 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         for key in ("backbone ms/track", "head ms/track"):
             row[key] = f"{row[key]:.2f}" if isinstance(row[key], float) else row[key]
-    print(f"batch of {args.batch} tracks, OpenCV {cv2.__version__}, {cv2.getNumThreads()} OpenCV threads")
-    print(render_table(rows, list(rows[0]), markdown=True))
+    import onnxruntime
+
+    text = (
+        f"A batch of {args.batch} tracks; onnxruntime {onnxruntime.__version__}, OpenCV {cv2.__version__} "
+        f"({cv2.getNumThreads()} threads); best of {args.repeats}.\n\n"
+        + render_table(rows, list(rows[0]), markdown=True)
+    )
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")  # docs/trackers.md's table
     return 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vasr.geometry.boxes import box_iou
-from vasr.tracking.base import RESPONSE_SIZE, TrackContext, TrackerSet
+from vasr.tracking.base import NOTHING, RESPONSE_SIZE, TrackContext, TrackerSet
 from vasr.tracking.nanotrack import FILES, NanoTrack, NanoTrackWeightsError, find_weights
 from vasr.tracking.onnx_batch import BatchedGraph
 from vasr.tracking.registry import TrackerOptionError, build_batch_tracker, options_for, tracker_config
@@ -86,12 +86,11 @@ def test_it_follows_a_moving_target_and_its_confidence_says_so(nanotrack_weights
     assert np.median([s.confidences[0] for s in steps]) > 0.5
 
 
-def test_the_end_template_is_read_only_when_asked(nanotrack_weights: Path) -> None:
-    assert NanoTrack(weights=str(nanotrack_weights)).needs.ends is False  # one-ended: the paper's kind
-    assert NanoTrack(weights=str(nanotrack_weights), end_weight=0.5).needs.ends is True
+def test_it_tracks_from_one_end_as_the_papers_tracker_does(nanotrack_weights: Path) -> None:
+    tracker = NanoTrack(weights=str(nanotrack_weights))
+    assert tracker.needs == NOTHING  # reads no snippet end, no keyframe memory
     frames, truth = frames_with_square(6)
-    tracker = NanoTrack(weights=str(nanotrack_weights), end_weight=0.5)
-    tracker.initialize(frames[:1], truth[:1], TrackContext())  # no end given: one-ended
+    tracker.initialize(frames[:1], truth[:1], TrackContext())
     assert np.isfinite(tracker.track(frames[1:2]).boxes).all()
 
 

@@ -12,10 +12,6 @@ usual penalties (change of scale and aspect, a cosine window around the last pos
 the size follows it at a rate set by the cell's score. The confidence is that cell's classification score;
 the classification map, resampled to ``response_size``, is the response map T-Assess reads.
 
-Both ends: a track that knows its snippet's end keyframe also embeds the human's box there; the head runs
-with both templates on the same search features and their maps are mixed with a share that grows towards the
-end, as dcf's end filter does. The backbone still runs once per step.
-
 Weights are the user's own copy (never downloaded; see `find_weights`). The graphs were exported with batch
 1 baked in; `vasr.tracking.onnx_batch` rewrites their shapes in memory so a whole batch of tracks runs in
 one call.
@@ -34,10 +30,10 @@ import numpy as np
 
 from vasr.errors import VasrError
 from vasr.tracking.base import (
+    NOTHING,
     RESPONSE_SIZE,
     TrackBatch,
     TrackContext,
-    TrackerNeeds,
     check_init_box,
 )
 
@@ -99,7 +95,6 @@ class NanoTrackConfig:
     window_influence: float = 0.455  # share of the cosine window in the cell ranking
     penalty_k: float = 0.148  # how strongly a change of scale or aspect is penalised
     learning_rate: float = 0.37  # how fast the size follows the best cell (times its score)
-    end_weight: float = 0.0  # share of the end keyframe's template in the maps on arrival (0: start only)
     response_size: int = RESPONSE_SIZE
 
 
@@ -143,18 +138,15 @@ class NanoTrack:
         window_influence: float = NanoTrackConfig.window_influence,
         penalty_k: float = NanoTrackConfig.penalty_k,
         learning_rate: float = NanoTrackConfig.learning_rate,
-        end_weight: float = NanoTrackConfig.end_weight,
         response_size: int = RESPONSE_SIZE,
     ) -> None:
         from vasr.tracking.onnx_batch import BatchedGraph
 
         backbone, head = find_weights(weights, version)
-        self.settings = NanoTrackConfig(
-            version, window_influence, penalty_k, learning_rate, end_weight, response_size
-        )
+        self.settings = NanoTrackConfig(version, window_influence, penalty_k, learning_rate, response_size)
         self.config = {**asdict(self.settings), "weights": f"{_digest(backbone)}-{_digest(head)}"}
         self.response_size = response_size
-        self.needs = TrackerNeeds(ends=end_weight > 0)
+        self.needs = NOTHING  # one-ended: the end keyframe's template did not pay (docs/trackers.md)
         self.backbone = BatchedGraph(backbone, device)
         self.head = BatchedGraph(head, device)
         self.map_size = self.head.output_shape(0)[-1]  # 16 (v2) or 15 (v3) cells
@@ -167,19 +159,13 @@ class NanoTrack:
     def initialize(
         self, frames: Sequence[np.ndarray], boxes: np.ndarray, context: TrackContext | None = None
     ) -> None:
+        """Start one track per frame on its box; the context is not read (``needs`` is empty)."""
         boxes = np.stack([check_init_box(f, b) for f, b in zip(frames, boxes, strict=True)])
         self.centres = boxes[:, :2] + boxes[:, 2:] / 2
         self.sizes = boxes[:, 2:].copy()
-        self.min_sizes = np.minimum(self.sizes, 10.0)  # never below the human's own box, nor above 10 px
+        self.min_sizes = np.minimum(self.sizes, 10.0)  # a box shrinks to 10 px, or the human's where smaller
         self.fill = np.stack([f.reshape(-1, 3).mean(0) for f in frames])
         self._templates = self._embed(frames, boxes)
-        self._ends = None
-        ends = context.ends if context is not None else None
-        if self.settings.end_weight > 0 and ends is not None and ends.known.any():
-            known = ends.known
-            end_boxes = np.where(known[:, None], ends.boxes, boxes)
-            self._ends = (self._embed(ends.frames, end_boxes), known, ends.steps.astype(np.float64))
-        self._step = 0
 
     def _embed(self, frames: Sequence[np.ndarray], boxes: np.ndarray) -> np.ndarray:
         sides = np.round(_padded_side(boxes[:, 2], boxes[:, 3]))
@@ -190,19 +176,12 @@ class NanoTrack:
             raise ValueError(
                 f"{len(frames)} frames for {0 if self._templates is None else len(self._templates)} tracks"
             )
-        self._step += 1
         context = _padded_side(self.sizes[:, 0], self.sizes[:, 1])
         scale = EXEMPLAR / context
         search = self.backbone.run(
             _crops(frames, self.centres, np.round(context * INSTANCE / EXEMPLAR), INSTANCE, self.fill)
         )
         scores, deltas = self._match(self._templates, search)
-        if self._ends is not None:
-            end_templates, known, steps = self._ends
-            share = np.where(known, self.settings.end_weight * np.minimum(self._step / steps, 1.0), 0.0)
-            end_scores, end_deltas = self._match(end_templates, search)
-            scores = (1 - share)[:, None] * scores + share[:, None] * end_scores
-            deltas = (1 - share)[:, None, None] * deltas + share[:, None, None] * end_deltas
         return self._decide(frames, scores, deltas, scale)
 
     def _match(self, templates: np.ndarray, search: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -63,7 +63,7 @@ def parse_with_config(
         if isinstance(getattr(args, key, None), str):
             setattr(args, key, Path(getattr(args, key)))
     if hasattr(args, "tracker"):
-        args.tracker = resolve_tracker(args.tracker, paper)
+        args.tracker = resolve_tracker(args.tracker, paper, tracker_options(args))
     return args
 
 

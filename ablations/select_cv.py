@@ -51,6 +51,7 @@ from ablations.protocol import (
     train_assessor,
 )
 from vasr.annotations.result_dir import AnnotationSet
+from vasr.cli.dataset_args import tracker_options
 from vasr.data.readers import load_dataset
 from vasr.data.sequence import Sequence
 from vasr.evaluation import FrameScores, score_sequence, summarize_scores
@@ -94,7 +95,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("results/ablation-select"))
     parser.add_argument("--no-wandb", dest="wandb", action="store_false", help="no W&B runs")
     args = parse_with_config(parser, argv, paper=True)
-    args.product = None if args.product == "none" else resolve_tracker(args.product)
+    args.product = (
+        None if args.product == "none" else resolve_tracker(args.product, False, tracker_options(args))
+    )
     return args
 
 
@@ -266,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(lost_product.text(f"{args.product} sel-fail + fusion"))
     if args.also is not None and args.also.is_dir():
         notes.append(report_also(args, also[0], cache, tracker, product_tracker))
+    kind = "T-Assess's temporal layers (Table 4)" if several else "Selection ablation (Table 2)"
     title = (
-        f"Selection ablation: the paper's protocol on {args.tracker} (one-ended tracks)"
+        f"{kind}: the paper's protocol on {args.tracker} (one-ended tracks)"
         + (f", and vasr's pipeline on {args.product}" if args.product else "")
         + f"; {data_label(args)}"
     )

@@ -190,7 +190,7 @@ def page_round(sequences: list[Sequence]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.tracker = resolve_tracker(args.tracker)
+    args.tracker = resolve_tracker(args.tracker)  # NanoTrack's weights: $VASR_NANOTRACK
     torch.set_num_threads(args.threads)
     sequences = DataSource().load() if args.root is None else load_dataset(args.dataset, args.root)
     sequences = sequences[: args.limit] if args.limit else sequences

@@ -34,7 +34,11 @@ class RefineDataModule(SnippetDataModule):
         torch_threads: intra-op threads of this process, set in ``setup`` (None: leave torch's default). On
             a busy shared CPU one thread is several times faster than two fighting other jobs; DataLoader
             workers always use one.
+
+    A tracker set's refiner learns from its first member's tracks (the set's own forward and backward).
     """
+
+    reads_sets = True
 
     def __init__(
         self,

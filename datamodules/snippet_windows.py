@@ -22,9 +22,9 @@ from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
 from vasr.errors import VasrError
 from vasr.selection.dataset import AssessmentSequence, AssessmentWindows
-from vasr.tracking.base import BatchTracker
+from vasr.tracking.base import BatchTracker, TrackerSet
 from vasr.tracking.cache import TrackCache
-from vasr.tracking.registry import DEFAULT_TRACKER, build_batch_tracker
+from vasr.tracking.registry import DEFAULT_TRACKER, SETS, build_batch_tracker
 from vasr.tracking.snippets import SequenceTracks
 
 
@@ -86,10 +86,19 @@ class SnippetDataModule(pl.LightningDataModule):
         self.val_set: AssessmentWindows | None = None
         self._tracker: BatchTracker | None = None
 
+    reads_sets = False  # T-Assess learns one tracker's tracks: a set's members train one net each
+
     @property
     def tracker(self) -> BatchTracker:
         if self._tracker is None:
-            self._tracker = build_batch_tracker(self.tracker_name, **self.tracker_options)
+            tracker = build_batch_tracker(self.tracker_name, **self.tracker_options)
+            if isinstance(tracker, TrackerSet) and not self.reads_sets:
+                members = ", ".join(SETS[self.tracker_name])
+                raise VasrError(
+                    f"tracker {self.tracker_name!r} is a set ({members}): T-Assess learns one tracker's "
+                    "tracks, so train one net per member (experiments/tassess.yaml, tassess-nanotrack.yaml)"
+                )
+            self._tracker = tracker
         return self._tracker
 
     def tracked(

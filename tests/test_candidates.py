@@ -148,3 +148,13 @@ def test_a_kept_box_no_other_tracker_overlaps_is_flagged(
     inner = np.setdiff1d(np.arange(61), KEYS)
     assert annotation.failure[inner].all() == flagged and annotation.failure[inner].any() == flagged
     assert not annotation.failure[KEYS].any()
+
+
+def test_t_assess_trains_on_one_trackers_tracks_not_a_sets(nanotrack_weights: Path) -> None:
+    from datamodules.refine_windows import RefineDataModule
+    from datamodules.snippet_windows import SnippetDataModule
+    from vasr.errors import VasrError
+
+    with pytest.raises(VasrError, match="train one net per member"):
+        SnippetDataModule(tracker="ensemble", tracker_options={"weights": str(nanotrack_weights)}).tracker  # noqa: B018
+    assert RefineDataModule.reads_sets and not SnippetDataModule.reads_sets

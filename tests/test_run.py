@@ -119,3 +119,11 @@ def test_a_run_json_written_before_tracker_sets_still_reads(config: RunConfig) -
     record = config.resolved(log=lambda m: None).to_json()
     record["tassess"] = str(config.tassess)  # one path, as earlier runs wrote it
     assert RunConfig.from_json(record).tassess == {"kcf": Path(config.tassess)}
+
+
+def test_weights_given_as_a_tracker_option_make_auto_the_ensemble(
+    nanotrack_weights: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VASR_NANOTRACK", raising=False)
+    config = RunConfig(tracker_options={"weights": str(nanotrack_weights)})
+    assert config.resolved(log=lambda m: None).tracker == "ensemble"

@@ -142,7 +142,7 @@ class RunConfig:
         re-run from anywhere repeats it (without the corrections: they are in ``OUT/corrections``)."""
         tracker = self.tracker
         if tracker == "auto":
-            tracker = default_tracker()
+            tracker = default_tracker(weights=self.tracker_options.get("weights"))
             if tracker not in SETS:
                 log(f"NanoTrack's weights not found: annotating with {tracker} alone. {NANOTRACK_WHERE}")
         needed = SETS.get(tracker, (tracker,))

@@ -36,20 +36,21 @@ PAPER_TRACKERS = ("nanotrack", "dcf")
 the paper): NanoTrack when its weights are there, else dcf."""
 
 
-def default_tracker(paper: bool = False) -> str:
-    """``ensemble`` when NanoTrack's weights are found (`vasr.tracking.nanotrack.find_weights`), else
-    `DEFAULT_TRACKER`; with ``paper``, the first of `PAPER_TRACKERS` that can run."""
+def default_tracker(paper: bool = False, weights: str | None = None) -> str:
+    """``ensemble`` when NanoTrack's weights are found (``weights``, else ``$VASR_NANOTRACK``:
+    `vasr.tracking.nanotrack.find_weights`), else `DEFAULT_TRACKER`; with ``paper``, the first of
+    `PAPER_TRACKERS` that can run."""
     from vasr.tracking.nanotrack import weights_available
 
-    found = weights_available()
+    found = weights_available(weights)
     if paper:
         return PAPER_TRACKERS[0] if found else PAPER_TRACKERS[1]
     return "ensemble" if found else DEFAULT_TRACKER
 
 
-def resolve_tracker(name: str, paper: bool = False) -> str:
-    """``name``, with ``auto`` read as `default_tracker`."""
-    return default_tracker(paper) if name == "auto" else name
+def resolve_tracker(name: str, paper: bool = False, options: dict[str, Any] | None = None) -> str:
+    """``name``, with ``auto`` read as `default_tracker` (NanoTrack's ``weights`` among ``options``)."""
+    return default_tracker(paper, (options or {}).get("weights")) if name == "auto" else name
 
 
 class UnknownTrackerError(VasrError, KeyError):

@@ -121,7 +121,9 @@ def execute(args: argparse.Namespace) -> int:
     with distributed_context() as (rank, _world):
         _, _, local_rank = env_rank_world()
         factory = tracker_factory(
-            resolve_tracker(args.tracker), tracker_options(args), resolve_device(args.device, local_rank)
+            resolve_tracker(args.tracker, options=tracker_options(args)),
+            tracker_options(args),
+            resolve_device(args.device, local_rank),
         )
         sequences = data_source(args).load()
         summary = run_tracking(

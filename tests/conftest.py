@@ -29,6 +29,13 @@ NANOTRACK = Path(
 )
 
 
+@pytest.fixture(autouse=True)
+def no_nanotrack_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts as a fresh install does, without NanoTrack's weights in the environment (``make``
+    exports them when the shared copy is there): a test of the ensemble gives them itself."""
+    monkeypatch.delenv("VASR_NANOTRACK", raising=False)
+
+
 @pytest.fixture(scope="session")
 def nanotrack_weights() -> Path:
     """The folder of NanoTrack's v2/ and v3/ weights; the test is skipped cleanly when they are absent."""

@@ -27,6 +27,7 @@ from vasr.checkpoints import adaptation_settings
 from vasr.cli.dataset_args import add_tracker_arguments, tracker_options
 from vasr.data.sequence import Sequence
 from vasr.data.sources import DataSource
+from vasr.errors import VasrError
 from vasr.refinement.adaptation import KeyframeAdaptation
 from vasr.refinement.model import VGRefineNet
 from vasr.selection.model import TAssessNet
@@ -63,7 +64,10 @@ def parse_with_config(
         if isinstance(getattr(args, key, None), str):
             setattr(args, key, Path(getattr(args, key)))
     if hasattr(args, "tracker"):
-        args.tracker = resolve_tracker(args.tracker, paper, tracker_options(args))
+        try:
+            args.tracker = resolve_tracker(args.tracker, paper, tracker_options(args))
+        except VasrError as error:
+            parser.error(str(error))
     return args
 
 

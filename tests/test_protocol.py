@@ -27,7 +27,11 @@ def test_without_settings_the_preset_is_as_registered() -> None:
     assert tracker_config(protocol.build_tracker(args))["exact_solve"] is True  # dcf-accurate, the default
 
 
-def test_a_malformed_setting_is_named() -> None:
-    args = labour_curve.parse_args(["--tracker-option", "exact_solve"])
+def test_a_malformed_setting_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        labour_curve.parse_args(["--tracker-option", "exact_solve"])
+    assert "'exact_solve': expected KEY=VALUE" in capsys.readouterr().err
+    args = labour_curve.parse_args(["--tracker", "dcf"])
+    args.tracker_options = ["exact_solve"]
     with pytest.raises(VasrError, match="'exact_solve': expected KEY=VALUE"):
         protocol.build_tracker(args)

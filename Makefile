@@ -91,7 +91,7 @@ train-vgrefine: $(STAMP)  ## train VG-Refine on the default data (+ OWN_DATA; ch
 	$(VENV)/bin/vasr-train fit --config experiments/vgrefine.yaml --config experiments/trainer/cpu.yaml $(OWN_TRAIN)
 	$(PY) -m vasr.cli.publish runs/vgrefine checkpoints/vgrefine.ckpt
 
-train: train-tassess train-vgrefine  ## both models; 'vasr annotate' finds them in checkpoints/
+train: train-tassess $(if $(VASR_NANOTRACK),train-tassess-nanotrack) train-vgrefine  ## the models (with NanoTrack's weights, its T-Assess too); 'vasr annotate' finds them in checkpoints/
 
 train-tassess-nanotrack: $(STAMP)  ## T-Assess on NanoTrack's tracks of the default data (needs its weights)
 	$(VENV)/bin/vasr-train fit --config experiments/tassess.yaml --config experiments/tassess-nanotrack.yaml --config experiments/trainer/cpu.yaml $(OWN_TRAIN)

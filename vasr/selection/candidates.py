@@ -20,6 +20,7 @@ threshold. Where the members' tracks part (`tracker_disagreement`), the frame's 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -61,17 +62,7 @@ def kept_candidates(
             np.where(valid, np.stack([s[d] for s in scores])[best, np.arange(len(best))], np.nan)
         )
         sources.append(np.where(valid, best, -1).astype(np.int8))
-    view = SequenceTracks(
-        name=tracks.name,
-        keyframes=tracks.keyframes,
-        forward=kept["forward"],
-        backward=kept["backward"],
-        tracker=tracks.tracker,
-        steps=tracks.steps,
-        seconds=tracks.seconds,
-        reused_steps=tracks.reused_steps,
-        candidates=members,
-    )
+    view = replace(tracks, forward=kept["forward"], backward=kept["backward"])  # the candidates kept along
     return view, kept_scores[0], kept_scores[1], np.stack(sources)
 
 

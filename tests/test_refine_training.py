@@ -97,6 +97,15 @@ def test_training_jitter_is_off_by_default_and_the_crop_follows_the_jittered_box
     )
 
 
+def test_the_augmentation_is_built_before_any_worker_forks(data: RefineDataModule) -> None:
+    """A worker forked from a parent with threads must not import albumentations itself (it can wait
+    forever on a lock some thread of the parent held at the fork)."""
+    sequences = data.refine_train.sequences
+    assert RefineWindows(sequences, crop_size=32)._augmentation is not None
+    assert RefineWindows(sequences, crop_size=32, augment=False)._augmentation is None
+    assert RefineWindows(sequences, crop_size=32, train=False)._augmentation is None
+
+
 @pytest.mark.parametrize("head", ["separable", "dense"])
 def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule, head: str) -> None:
     pl.seed_everything(0)

@@ -185,7 +185,9 @@ class RefineWindows(Dataset):
         self.train = train
         self.jitter = (jitter_shift, jitter_scale, jitter_prob)
         self.augment = augment
-        self._augmentation = None
+        # built here, in the process that makes the DataLoader: importing albumentations first inside a
+        # forked worker can wait forever on a lock another thread of the parent held at the fork
+        self._augmentation = default_augmentation() if train and augment else None
         self.crop_frames = crop_frames
         if crop_frames is not None and len(sequences) != 1:
             raise ValueError("crop_frames names the frames of one sequence")
@@ -226,8 +228,6 @@ class RefineWindows(Dataset):
         return np.sort(candidates[order[:k]])
 
     def _augment(self, crops: Tensor) -> Tensor:
-        if self._augmentation is None:
-            self._augmentation = default_augmentation()
         images = crops.permute(0, 2, 3, 1).contiguous().numpy()
         out = [self._augmentation(image=np.ascontiguousarray(im))["image"] for im in images]
         return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).clamp_(0.0, 1.0)

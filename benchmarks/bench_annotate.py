@@ -52,7 +52,7 @@ from vasr.refinement.refine import refine_kept
 from vasr.run import load_assessors
 from vasr.selection.model import TAssessNet
 from vasr.tables import render_table
-from vasr.tracking.registry import build_batch_tracker, resolve_tracker
+from vasr.tracking.registry import SETS, build_batch_tracker, resolve_tracker
 from vasr.tracking.snippets import track_sequence
 
 PEER = "csrt"  # OpenCV's CSRT: the accurate classical tracker annotation tools offer
@@ -260,12 +260,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     batch_columns = ["windows_per_batch", "refined_boxes_per_s", "vs_tracker_steps_per_s"]
     print(render_table(batch_rows, batch_columns))
+    which = "both directions, every tracker of the set" if args.tracker in SETS else "both directions"
     summary = (
         f"{frames} frames of {len(sequences)} sequences on {args.threads} CPU thread(s): VASR "
         f"{fps:.1f} frames/s end to end = {fps / peer_fps:.2f} x {PEER} forward-only ({peer_fps:.1f} "
         f"frames/s, {peer_steps / seconds['peer']:.1f} steps/s) in the same run; "
         f"{fps / PAPER_FPS:.2f} x the paper's {PAPER_FPS:.0f} FPS on a GPU; {args.tracker} "
-        f"{tracker_rate:.1f} steps/s (both directions: {steps} steps); keyframe adaptation "
+        f"{tracker_rate:.1f} steps/s ({which}: {steps} steps); keyframe adaptation "
         f"{refiner.adaptation.steps} steps of {refiner.adaptation.batch_size} crops per sequence; "
         f"nets: {source}"
     )
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             f"frame {correction['new_keyframe']}): {correction['correction_round_s']:.2f} s and "
             f"{correction['correction_round_steps']} tracker steps (reused {correction['reused_steps']}) "
             f"against a full run's {correction['full_run_s']:.2f} s and {correction['full_run_steps']} "
-            f"steps: {correction['speed_up']:.1f}x faster (shipped T-Assess, no refiner, best of 3)"
+            f"steps: {correction['speed_up']:.1f}x faster (vasr annotate's default T-Assess, no refiner, best of 3)"
         )
     page = page_round(sequences)
     lines.append(

@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             f"frame {correction['new_keyframe']}): {correction['correction_round_s']:.2f} s and "
             f"{correction['correction_round_steps']} tracker steps (reused {correction['reused_steps']}) "
             f"against a full run's {correction['full_run_s']:.2f} s and {correction['full_run_steps']} "
-            f"steps: {correction['speed_up']:.1f}x faster (vasr annotate's default T-Assess, no refiner, best of 3)"
+            f"steps: {correction['speed_up']:.1f}x faster "
+            "(vasr annotate's default T-Assess, no refiner, best of 3)"
         )
     page = page_round(sequences)
     lines.append(

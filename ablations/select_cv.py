@@ -134,6 +134,15 @@ def best_of_candidates(sequence: Sequence, tracks: SequenceTracks) -> np.ndarray
     return boxes[iou.argmax(axis=0), np.arange(len(sequence))]
 
 
+def product_rows(product: str) -> list[str]:
+    """The table's rows of vasr's pipeline on ``product`` (a tracker, or a set with its members alone)."""
+    return [
+        *(f"{product}: {rule}" for rule in PRODUCT_RULES),
+        *(f"{m}: sel-fail + fusion" for m in SETS.get(product, ())),
+        f"{product}: best-of-candidates (ceiling)",
+    ]
+
+
 @dataclass
 class Product:
     """vasr's own pipeline on ``--product``: its annotator, the members' own (for a set), their scores."""
@@ -141,13 +150,6 @@ class Product:
     name: str
     annotator: Annotator
     members: dict[str, Annotator] = field(default_factory=dict)
-
-    def rows(self) -> list[str]:
-        return [
-            *(f"{self.name}: {rule}" for rule in PRODUCT_RULES),
-            *(f"{m}: sel-fail + fusion" for m in self.members),
-            f"{self.name}: best-of-candidates (ceiling)",
-        ]
 
     def score(self, sequence: Sequence, tracks: SequenceTracks, lost: Lost) -> dict[str, FrameScores]:
         """This sequence's scores per row; the lost boxes of vasr annotate's rule counted in ``lost``."""
@@ -190,13 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     several = len(args.temporal) > 1
     variants = [*VARIANTS, *(f"{v} + fusion" for v in FUSED)]
     methods = {t: {v: f"{v} ({t})" if several else v for v in variants} for t in args.temporal}
-    product_rows = (
-        []
-        if args.product is None
-        else Product(args.product, None, dict.fromkeys(SETS.get(args.product, ()))).rows()
-    )  # type: ignore[arg-type]
+    rows_of_product = [] if args.product is None else product_rows(args.product)
     scores: dict[str, list] = {
-        m: [] for m in [*BASELINES, *(m for t in methods.values() for m in t.values()), *product_rows]
+        m: [] for m in [*BASELINES, *(m for t in methods.values() for m in t.values()), *rows_of_product]
     }
     flagged_iou, accepted_iou = [], []
     lost_paper, lost_product = Lost(), Lost()

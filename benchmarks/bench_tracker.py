@@ -57,7 +57,7 @@ from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
 from vasr.metrics.ranking import roc_auc
 from vasr.tables import render_table
-from vasr.tracking.registry import build_batch_tracker, parse_tracker_options, tracker_config
+from vasr.tracking.registry import SETS, build_batch_tracker, parse_tracker_options, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
@@ -247,7 +247,7 @@ def bench_tracker(
     return row
 
 
-ENSEMBLE = ("dcf-accurate", "nanotrack")  # the `ensemble` preset's members (vasr.tracking.registry.SETS)
+ENSEMBLE = SETS["ensemble"]  # the default set's members
 
 
 def ensemble_ceiling(kept: dict[str, TrackerScores], members: tuple[str, ...] = ENSEMBLE) -> dict[str, Any]:

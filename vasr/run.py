@@ -70,9 +70,8 @@ from vasr.tracking.registry import SETS, build_batch_tracker, default_tracker, t
 from vasr.tracking.snippets import SequenceTracks
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
-TRAINED_TASSESS = {
-    "nanotrack": Path("checkpoints/tassess-nanotrack.ckpt")
-}  # what make train-tassess-* writes
+# what make train-tassess-nanotrack writes (DEFAULT_TASSESS: make train-tassess, for any other tracker)
+TRAINED_TASSESS = {"nanotrack": Path("checkpoints/tassess-nanotrack.ckpt")}
 DEFAULT_REFINER = Path("checkpoints/vgrefine.ckpt")
 DEFAULT_FORMATS = ("json", "vasr", "lasot", "cvat")
 SUMMARY_COLUMNS = [
@@ -364,7 +363,7 @@ def settings_record(config: RunConfig, annotator: Annotator) -> dict[str, Any]:
         "tracker": tracker_config(annotator.tracker),
         "tassess": (
             {n: file_digest(p) for n, p in config.tassess.items()}
-            if annotator.tracker is not None and config.tracker in SETS
+            if config.tracker in SETS
             else file_digest(config.tassess[config.tracker])
         ),
         "refiner": file_digest(config.refiner) if refined else None,
@@ -491,9 +490,8 @@ class AnnotationRun:
         record = provenance(sequence, job.keyframes, self.settings)
         identity = fingerprint(record)
         files: dict[str, list[str]] = dict(job.record.get("files") or {})
-        stale: dict[
-            str, list[str]
-        ] = {}  # an earlier, different result's: removed once the new one is written
+        # an earlier, different result's files: removed once the new one is written
+        stale: dict[str, list[str]] = {}
         moves = None  # what this run changed in an earlier result (summary.json)
         if ann is not None and job.record.get("fingerprint") == identity:
             status = "reused"

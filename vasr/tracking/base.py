@@ -180,14 +180,13 @@ class TrackerSet:
     member and keeps their tracks side by side. All members give response maps of one size, which T-Assess
     reads."""
 
-    name = "ensemble"
-
-    def __init__(self, members: Sequence[BatchTracker]) -> None:
+    def __init__(self, members: Sequence[BatchTracker], name: str = "ensemble") -> None:
         if len(members) < 2:
             raise TrackerInputError(f"a tracker set needs two trackers or more, got {len(members)}")
         sizes = {int(m.response_size) for m in members if m.provides_response}
         if len(sizes) > 1:
             raise TrackerInputError(f"members give response maps of different sizes {sorted(sizes)}")
+        self.name = name
         self.members = tuple(members)
         self.provides_confidence = any(m.provides_confidence for m in members)
         self.provides_response = bool(sizes)

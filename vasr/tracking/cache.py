@@ -259,7 +259,8 @@ class TrackCache:
             parts = [
                 self.get_or_track(sequence, m, interval, include_last, progress) for m in tracker.members
             ]
-            return combine_candidates(tuple(t for t, _ in parts)), all(cached for _, cached in parts)
+            members = tuple(t for t, _ in parts)
+            return combine_candidates(members, tracker_config(tracker)), all(cached for _, cached in parts)
         bucket = bucket or self.bucket_for(tracker, interval, include_last)
         keyframes = keyframe_indices(len(sequence), interval=interval, include_last=include_last)
         cached = bucket.load(sequence, keyframes)

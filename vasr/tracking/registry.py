@@ -77,7 +77,7 @@ def build_batch_tracker(name: str, **options: Any) -> BatchTracker | TrackerSet:
     ``batched = True``), else one per track; a `TrackerSet` for a set's name. An option it does not take is
     a `TrackerOptionError`."""
     if name in SETS:
-        return _build_set(SETS[name], options)
+        return _build_set(name, options)
     cls = tracker_class(name)
     try:
         if getattr(cls, "batched", False):
@@ -110,13 +110,14 @@ def options_for(name: str, options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in taken}
 
 
-def _build_set(names: tuple[str, ...], options: dict[str, Any]) -> TrackerSet:
+def _build_set(name: str, options: dict[str, Any]) -> TrackerSet:
+    names = SETS[name]
     taken = {n: _takes(n) for n in names}
     unknown = sorted(set(options) - set().union(*taken.values()))
     if unknown:
         raise TrackerOptionError(f"no member of the set {names} takes {unknown}")
     members = [build_batch_tracker(n, **{k: v for k, v in options.items() if k in taken[n]}) for n in names]
-    return TrackerSet(members)  # type: ignore[arg-type]
+    return TrackerSet(members, name)  # type: ignore[arg-type]
 
 
 def parse_tracker_options(pairs: list[str]) -> dict[str, Any]:

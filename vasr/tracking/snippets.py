@@ -415,19 +415,19 @@ def _track_set(
         )
         for member in trackers.members
     )  # fmt: skip
-    return combine_candidates(members)
+    return combine_candidates(members, tracker_config(trackers))
 
 
-def combine_candidates(members: tuple[SequenceTracks, ...]) -> SequenceTracks:
-    """One `SequenceTracks` holding every member's tracks as ``candidates`` (the first member's as its own
-    forward and backward), with their summed cost."""
+def combine_candidates(members: tuple[SequenceTracks, ...], tracker: dict) -> SequenceTracks:
+    """One `SequenceTracks` of the set whose `tracker_config` is ``tracker``, holding every member's tracks
+    as ``candidates`` (the first member's as its own forward and backward), with their summed cost."""
     first = members[0]
     return SequenceTracks(
         name=first.name,
         keyframes=first.keyframes,
         forward=first.forward,
         backward=first.backward,
-        tracker={"name": TrackerSet.name, "members": [m.tracker for m in members]},
+        tracker=tracker,
         steps=sum(m.steps for m in members),
         seconds=sum(m.seconds for m in members),
         reused_steps=sum(m.reused_steps for m in members),

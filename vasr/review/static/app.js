@@ -162,10 +162,7 @@ function drawPlot() {
   for (const f of [...Object.keys(d.corrections || {}), ...Object.keys(app.edits)].map(Number)) {
     if (!d.keyframes.includes(f)) ctx.fillRect(x(f) - 2, 6, 4, 6);
   }
-  ctx.fillStyle = "rgba(160,160,160,0.25)";  // unchecked: only one track reaches these frames
-  for (const f of d.unchecked) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
-  ctx.fillStyle = "rgba(255,60,60,0.35)";
-  for (const f of d.failure_frames) ctx.fillRect(x(f) - W / n / 2, 0, Math.max(1, W / n), H);
+  band(d.failure_frames, "rgba(255,60,60,0.35)");
   ctx.fillStyle = "#3f3";
   for (const k of d.keyframes) ctx.fillRect(x(k) - 1, 0, 2, H);
   ctx.fillStyle = "#6af";

@@ -14,7 +14,7 @@ from vasr.checkpoints import load_assessor
 from vasr.directions import BACKWARD, FORWARD
 from vasr.pipeline import Annotator
 from vasr.selection.assess import assess_sequence
-from vasr.selection.candidates import SWITCH_MARGIN, kept_candidates, tracker_disagreement
+from vasr.selection.candidates import SWITCH_MARGIN, fill_flag_gaps, kept_candidates, tracker_disagreement
 from vasr.selection.select import select_tracks
 from vasr.tracking.base import TrackerInputError, TrackerSet
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
@@ -148,6 +148,14 @@ def test_a_kept_box_no_other_tracker_overlaps_is_flagged(
     inner = np.setdiff1d(np.arange(61), KEYS)
     assert annotation.failure[inner].all() == flagged and annotation.failure[inner].any() == flagged
     assert not annotation.failure[KEYS].any()
+
+
+def test_a_frame_between_two_flagged_frames_is_flagged_a_longer_gap_is_not() -> None:
+    failure = np.array([1, 0, 1, 1, 0, 0, 1, 0], dtype=bool)
+    filled = fill_flag_gaps(failure)
+    assert filled.tolist() == [True, True, True, True, False, False, True, False]
+    assert not fill_flag_gaps(np.zeros(5, dtype=bool)).any()
+    assert fill_flag_gaps(np.array([True])).tolist() == [True]
 
 
 def test_t_assess_trains_on_one_trackers_tracks_not_a_sets(nanotrack_weights: Path) -> None:

@@ -40,7 +40,13 @@ from vasr.refinement.dataset import RefineSequence
 from vasr.refinement.model import VGRefineNet
 from vasr.refinement.refine import refine_kept, towards
 from vasr.selection.assess import assess_sequence
-from vasr.selection.candidates import WITNESS_IOU, kept_candidates, tracker_disagreement, witness_overlap
+from vasr.selection.candidates import (
+    WITNESS_IOU,
+    fill_flag_gaps,
+    kept_candidates,
+    tracker_disagreement,
+    witness_overlap,
+)
 from vasr.selection.model import TAssessNet
 from vasr.selection.select import Fusion, Selection, Variant, fuse_agreeing, select_tracks
 from vasr.selection.suggest import (
@@ -188,7 +194,8 @@ class Annotator:
     ) -> Selection:
         """The kept direction per frame and the failure frames (this Annotator's rule unless told); with
         ``fusion``, agreeing directions are fused. With a tracker set's candidates, sel-fail also flags the
-        frames whose kept box no other tracker's track overlaps (``vasr.selection.candidates``)."""
+        frames whose kept box no other tracker's track overlaps, and the frames between two flagged ones
+        (``vasr.selection.candidates``)."""
         variant = self.variant if variant is None else variant
         selection = select_tracks(
             tracks,
@@ -199,7 +206,8 @@ class Annotator:
         )
         if variant == "sel-fail" and assessment.sources is not None:  # another tracker sees it elsewhere
             witnessed = witness_overlap(tracks, assessment.sources, selection.direction)
-            selection = replace(selection, failure=selection.failure | (witnessed < WITNESS_IOU))
+            failure = fill_flag_gaps(selection.failure | (witnessed < WITNESS_IOU))
+            selection = replace(selection, failure=failure)
         if self.fusion is None or variant not in ("sel", "sel-fail"):
             return selection
         return fuse_agreeing(tracks, selection, assessment.forward, assessment.backward, self.fusion)

@@ -13,7 +13,9 @@ flags, refinement, suggestions) reads one forward and one backward result per fr
 What one tracker cannot see, two can. Where the kept box overlaps none of another member's tracks
 (`witness_overlap` below `WITNESS_IOU`), the trackers saw the target in different places and at least one
 is wrong however confident: the frame is flagged for a human like a frame every candidate scores below the
-threshold. Where the members' tracks part (`tracker_disagreement`), the frame's doubt rises
+threshold. A frame between two flagged frames is flagged too (`fill_flag_gaps`): the witness tests each
+frame on its own, and where a lost box hovers around the witness's overlap one frame of a lost stretch can
+pass. Where the members' tracks part (`tracker_disagreement`), the frame's doubt rises
 (`vasr.selection.suggest`).
 """
 
@@ -100,6 +102,15 @@ def witness_overlap(tracks: SequenceTracks, sources: np.ndarray, direction: np.n
             iou = box_iou(kept, other.boxes).numpy()
             best = np.where(usable, np.fmax(best, iou), best)
     return best
+
+
+def fill_flag_gaps(failure: np.ndarray) -> np.ndarray:
+    """``failure`` with every frame whose two neighbours are flagged flagged too: a target lost on both
+    sides of a frame is most likely lost on it."""
+    failure = np.asarray(failure, dtype=bool)
+    filled = failure.copy()
+    filled[1:-1] |= failure[:-2] & failure[2:]
+    return filled
 
 
 def tracker_disagreement(tracks: SequenceTracks, parted_iou: float = PARTED_IOU) -> np.ndarray:

@@ -57,14 +57,7 @@ from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
 from vasr.metrics.ranking import roc_auc
 from vasr.tables import render_table
-from vasr.tracking.registry import (
-    SETS,
-    TRACKERS,
-    build_batch_tracker,
-    options_for,
-    parse_tracker_options,
-    tracker_config,
-)
+from vasr.tracking.registry import SETS, build_batch_tracker, parse_tracker_options, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
@@ -476,10 +469,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         raise SystemExit(f"--tracker-option: {error}") from None
     kept: dict[str, TrackerScores] = {}
 
-    def options_of(
-        name: str,
-    ) -> dict[str, Any]:  # NanoTrack's weights to whoever runs it, DCF's options to dcf*
-        return options_for(name, {**options, "weights": str(args.nanotrack)}) if name in TRACKERS else {}
+    def options_of(name: str) -> dict[str, Any] | None:
+        if name.startswith("nanotrack"):
+            return {"weights": str(args.nanotrack)}
+        return options if name.startswith("dcf") else None
 
     rows = [bench_tracker(n, sequences, args.interval, args.folds, options_of(n), kept) for n in names]
     ensemble = ensemble_ceiling(kept)

@@ -15,7 +15,6 @@ from vasr.tracking.base import BatchTracker, SequentialBatch, TrackerSet
 TRACKERS: dict[str, str] = {
     "dcf": "vasr.tracking.dcf:DCFTracker",
     "dcf-accurate": "vasr.tracking.dcf:DCFAccurateTracker",
-    "dcf-guided": "vasr.tracking.guided:GuidedDCFTracker",
     "csrt": "vasr.tracking.opencv:CSRTTracker",
     "kcf": "vasr.tracking.opencv:KCFTracker",
     "dimp": "vasr.tracking.pytracking_adapter:DiMPTracker",

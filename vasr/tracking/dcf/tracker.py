@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from vasr.geometry.boxes import box_iou
 from vasr.tracking.base import (
     RESPONSE_SIZE,
     KeyframeMemory,
@@ -75,11 +74,6 @@ class DCFConfig:
     # keyframes within memory_reach keyframes of the snippet, has this share of every response.
     memory_reach: int = 0
     memory_share: float = 0.25
-    # A guide (off at 0; `GuidedDCFTracker`): where this step's box overlaps a second tracker's box of the
-    # same frame less than guide_parted, a wide window around the guide's box is searched too, and the
-    # track moves there when that peak is guide_margin times the best so far.
-    guide_parted: float = 0.0
-    guide_margin: float = 1.0
     response_size: int = RESPONSE_SIZE
 
 
@@ -359,53 +353,37 @@ class DCFTracker:
         value, shift, _ = filters.subpixel_peak(maps[:, 0])
         return value, shift.double().cpu().numpy() * (s.cell / s.template) * windows[rows]
 
-    def _lost_searches(self, lost: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Where the tracks in ``lost`` search again: around their position and (``path_search``) around
-        their point on the path between their human boxes."""
-        searches = [(lost, self._centres[lost])]
-        if self._ends is not None and self.settings.path_search:
-            rows = lost[self._ends.known.cpu().numpy()[lost]]
-            if rows.size:
-                searches.append((rows, self._ends.path_centres()[rows]))
-        return searches
-
-    def _guide_search(
-        self, moves: np.ndarray, sizes: np.ndarray, guide: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The tracks whose box after ``moves`` overlaps the guide's box (``(B, 4)``, NaN rows: no guide)
-        less than ``guide_parted``, and the guide's centres to search around."""
-        centres = self._centres + moves
-        boxes = np.concatenate((centres - sizes / 2, sizes), axis=1)
-        known = np.isfinite(guide).all(axis=1)
-        iou = np.where(known, box_iou(boxes, np.where(known[:, None], guide, 0.0)).numpy(), 1.0)
-        rows = np.flatnonzero(iou < self.settings.guide_parted)
-        return rows, guide[rows, :2] + guide[rows, 2:] / 2
-
     def _redetect(
         self,
         frames: Sequence[np.ndarray],
         filt: torch.Tensor,
         windows: np.ndarray,
-        searches: list[tuple[np.ndarray, np.ndarray, float]],
+        lost: np.ndarray,
         value: torch.Tensor,
         moves: np.ndarray,
     ) -> torch.Tensor:
-        """Search tracks again in a wider window: each of ``searches`` is (rows, centres to search around,
-        margin); where a wider peak beats the best so far by its margin, ``moves`` is replaced in place.
-        Returns which tracks moved ``(B,)``."""
+        """Search the tracks in ``lost`` again in a wider window around their position and (``path_search``)
+        around their point on the path between their human boxes; where a wider peak beats the best so far
+        by ``redetect_margin``, ``moves`` is replaced in place. Returns which tracks moved ``(B,)``."""
+        s = self.settings
         best = value.double().cpu().numpy()  # one copy on the host: no device sync per track
         found = np.zeros(len(best), dtype=bool)
-        for rows, origins, margin in searches:
+        candidates = [(lost, self._centres[lost])]
+        if self._ends is not None and s.path_search:
+            rows = lost[self._ends.known.cpu().numpy()[lost]]
+            if rows.size:
+                candidates.append((rows, self._ends.path_centres()[rows]))
+        for rows, origins in candidates:
             wide_value, shift_px = self._wide_peaks(frames, filt, windows, rows, origins)
             wide_value = wide_value.double().cpu().numpy()
             for k, i in enumerate(rows):
-                if wide_value[k] > best[i] * margin:
+                if wide_value[k] > best[i] * s.redetect_margin:
                     best[i] = wide_value[k]
                     moves[i] = origins[k] + shift_px[k] - self._centres[i]
                     found[i] = True
         return torch.as_tensor(found, device=self.device)
 
-    def _track(self, frames: Sequence[np.ndarray], guide: np.ndarray | None = None) -> TrackBatch:
+    def _track(self, frames: Sequence[np.ndarray]) -> TrackBatch:
         if self._count == 0:
             raise TrackerInputError("track() called before initialize()")
         frames = [as_rgb(f) for f in frames]
@@ -441,22 +419,13 @@ class DCFTracker:
         best_np = best.cpu().numpy()
         best_windows = windows[np.arange(batch), best_np]
         moves = shift.double().cpu().numpy() * (s.cell / s.template) * best_windows
-        factors = np.stack((factor_w.double().cpu().numpy(), factor_h.double().cpu().numpy()), axis=1)
-        sizes = self._sizes * factors
-        searches = []
+        found = torch.zeros(batch, dtype=torch.bool, device=self.device)
         if s.redetect_below > 0:
             lost = np.flatnonzero(value.cpu().numpy() < s.redetect_below)
             if lost.size:
-                searches += [
-                    (rows, origins, s.redetect_margin) for rows, origins in self._lost_searches(lost)
-                ]
-        if guide is not None and s.guide_parted > 0:
-            parted, origins = self._guide_search(moves, sizes, np.asarray(guide, dtype=np.float64))
-            if parted.size:
-                searches.append((parted, origins, s.guide_margin))
-        found = torch.zeros(batch, dtype=torch.bool, device=self.device)
-        if searches:
-            found = self._redetect(frames, filt, windows[:, 0], searches, value, moves)
+                found = self._redetect(frames, filt, windows[:, 0], lost, value, moves)
+        factors = np.stack((factor_w.double().cpu().numpy(), factor_h.double().cpu().numpy()), axis=1)
+        sizes = self._sizes * factors
         if self._ends is not None and s.size_prior > 0:
             sizes = self._ends.pull_size(sizes, s.size_prior)
         centres, sizes = self._clamp(self._centres + moves, sizes)

@@ -4,17 +4,25 @@ doubt raised where the trackers part."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_trackers import FakeBatchTracker, make_sequence
+from fake_trackers import FakeBatchTracker, frame_index, gt_box, make_sequence
 
 from vasr.checkpoints import load_assessor
 from vasr.directions import BACKWARD, FORWARD
 from vasr.pipeline import Annotator
 from vasr.selection.assess import assess_sequence
-from vasr.selection.candidates import SWITCH_MARGIN, fill_flag_gaps, kept_candidates, tracker_disagreement
+from vasr.selection.candidates import (
+    SWITCH_MARGIN,
+    WITNESS_IOU,
+    fill_flag_gaps,
+    kept_candidates,
+    tracker_disagreement,
+    witness_overlap,
+)
 from vasr.selection.select import select_tracks
 from vasr.tracking.base import TrackerInputError, TrackerSet
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
@@ -156,6 +164,35 @@ def test_a_frame_between_two_flagged_frames_is_flagged_a_longer_gap_is_not() -> 
     assert filled.tolist() == [True, True, True, True, False, False, True, False]
     assert not fill_flag_gaps(np.zeros(5, dtype=bool)).any()
     assert fill_flag_gaps(np.array([True])).tolist() == [True]
+
+
+class FarButOnce(Far):
+    """`Far`, except on frame 45, where its box is on the target: the overlap test alone passes that frame."""
+
+    def track(self, frames):  # noqa: ANN001, ANN201
+        batch = super().track(frames)
+        boxes = np.array(batch.boxes)
+        for row, frame in enumerate(frames):
+            if frame_index(frame) == 45:
+                boxes[row] = gt_box(45) + np.array([1.0, 1.0, 0.0, 0.0])
+        return replace(batch, boxes=boxes)
+
+
+def test_a_frame_between_two_frames_another_tracker_does_not_see_is_flagged(
+    checkpoints: dict[str, Path],
+) -> None:
+    sequence = make_sequence("clip", 61)
+    nets = {"near": load_assessor(checkpoints["tassess"]), "far": load_assessor(checkpoints["tassess"])}
+    trackers = TrackerSet([Near(offset=1.5), FarButOnce(offset=40.0)])
+    annotator = Annotator(trackers, nets, response_size=5, threshold=-10.0)  # no frame fails on its score
+    tracks = annotator.track(sequence, KEYS)
+    assessment = annotator.assess(sequence, tracks)
+    kept = annotator.select(assessment.tracks, assessment, "sel-fail")
+    witnessed = witness_overlap(assessment.tracks, assessment.sources, kept.direction)
+    assert witnessed[45] >= WITNESS_IOU  # the overlap test alone passes frame 45
+    assert (witnessed[[44, 46]] < WITNESS_IOU).all()
+    annotation = annotator.annotate(sequence, keyframes=None)
+    assert annotation.failure[np.setdiff1d(np.arange(61), KEYS)].all()
 
 
 def test_t_assess_trains_on_one_trackers_tracks_not_a_sets(nanotrack_weights: Path) -> None:

@@ -184,3 +184,24 @@ def test_the_json_reads_back_to_the_bit(dataset, checkpoints, tmp_path) -> None:
     write_json(ann, tmp_path / "copy", extra)
     assert (tmp_path / "copy" / path.name).read_bytes() == path.read_bytes()
     assert np.isnan(ann.quality[ann.keyframes]).all()
+
+
+def test_another_vasr_version_redoes_every_sequence(
+    dataset, checkpoints, tmp_path, annotated, monkeypatch
+) -> None:
+    # a release may change what the same settings give (a flag rule, say): its results are not reused
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert annotate(dataset, out, checkpoints, cache) == 0
+    annotated.clear()
+    monkeypatch.setattr("vasr.run.__version__", "99.0.0")
+    assert annotate(dataset, out, checkpoints, cache) == 0
+    assert len(annotated) == 4
+    assert set(statuses(out).values()) == {"redone (vasr changed)"}
+
+
+def test_the_package_and_its_metadata_name_one_version() -> None:
+    import importlib.metadata
+
+    import vasr
+
+    assert importlib.metadata.version("vasr") == vasr.__version__

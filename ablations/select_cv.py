@@ -103,10 +103,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 @dataclass
 class Lost:
-    """Frames whose kept box lost the target, and how many of them a human is sent to."""
+    """Frames whose kept box lost the target, how many of them a human is sent to, and which were missed
+    (per sequence, for the JSON)."""
 
     frames: int = 0
     caught: int = 0
+    missed: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, sequence: Sequence, annotation, suggested: np.ndarray) -> None:  # noqa: ANN001
         judged = sequence.visible & ~annotation.keyframe_mask & ~annotation.outside
@@ -116,6 +118,8 @@ class Lost:
         sent[suggested] = True
         self.frames += int(lost.sum())
         self.caught += int((lost & sent).sum())
+        if (lost & ~sent).any():
+            self.missed[sequence.name] = np.flatnonzero(lost & ~sent).tolist()
 
     def text(self, name: str) -> str:
         share = f"{100 * self.caught / self.frames:.1f}%" if self.frames else "n/a"

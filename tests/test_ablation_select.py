@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from fake_trackers import make_sequence
 
 from ablations import labour_curve, refine, select_cv
+from vasr.annotations.dense import DenseAnnotation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,3 +76,18 @@ def test_an_unknown_setting_in_a_config_is_an_error_naming_the_file(tmp_path: Pa
     with pytest.raises(SystemExit):
         select_cv.parse_args(["--config", str(config)])
     assert "bad.yaml: unknown settings ['epoch']" in capsys.readouterr().err
+
+
+def test_a_lost_box_counts_as_caught_when_flagged_or_suggested_and_is_named_when_missed() -> None:
+    sequence = make_sequence("clip", 12)
+    boxes = sequence.boxes.copy()
+    boxes[[3, 5, 7]] += np.array([30.0, 0.0, 0.0, 0.0])  # three boxes far off the target
+    failure = np.zeros(12, dtype=bool)
+    failure[3] = True
+    annotation = DenseAnnotation(
+        name="clip", boxes=boxes, keyframes=np.array([0, 11]), failure=failure,
+        quality=np.zeros(12), direction=np.zeros(12, dtype=np.int8), image_size=sequence.image_size,
+    )  # fmt: skip
+    lost = select_cv.Lost()
+    lost.add(sequence, annotation, np.array([5]))
+    assert (lost.frames, lost.caught, lost.missed) == (3, 2, {"clip": [7]})

@@ -118,8 +118,9 @@ class Lost:
         sent[suggested] = True
         self.frames += int(lost.sum())
         self.caught += int((lost & sent).sum())
-        if (lost & ~sent).any():
-            self.missed[sequence.name] = np.flatnonzero(lost & ~sent).tolist()
+        missed = np.flatnonzero(lost & ~sent).tolist()
+        if missed:
+            self.missed[sequence.name] = missed
 
     def text(self, name: str) -> str:
         share = f"{100 * self.caught / self.frames:.1f}%" if self.frames else "n/a"

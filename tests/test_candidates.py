@@ -191,7 +191,7 @@ def test_a_frame_between_two_frames_another_tracker_does_not_see_is_flagged(
     witnessed = witness_overlap(assessment.tracks, assessment.sources, kept.direction)
     assert witnessed[45] >= WITNESS_IOU  # the overlap test alone passes frame 45
     assert (witnessed[[44, 46]] < WITNESS_IOU).all()
-    annotation = annotator.annotate(sequence, keyframes=None)
+    annotation, _ = annotator.annotate_kept(sequence, keyframes=None, tracks=tracks)
     assert annotation.failure[np.setdiff1d(np.arange(61), KEYS)].all()
 
 

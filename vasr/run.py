@@ -66,7 +66,7 @@ from vasr.selection.select import Fusion
 from vasr.tables import render_table
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
 from vasr.tracking.nanotrack import WHERE as NANOTRACK_WHERE
-from vasr.tracking.registry import SETS, build_batch_tracker, default_tracker, tracker_config
+from vasr.tracking.registry import SETS, build_batch_tracker, resolve_tracker, tracker_config
 from vasr.tracking.snippets import SequenceTracks
 
 DEFAULT_TASSESS = Path("checkpoints/tassess.ckpt")
@@ -139,11 +139,9 @@ class RunConfig:
     def resolved(self, log: Log = _stderr) -> RunConfig:
         """The config with its defaults decided and every path absolute: what ``OUT/run.json`` records, so a
         re-run from anywhere repeats it (without the corrections: they are in ``OUT/corrections``)."""
-        tracker = self.tracker
-        if tracker == "auto":
-            tracker = default_tracker(weights=self.tracker_options.get("weights"))
-            if tracker not in SETS:
-                log(f"NanoTrack's weights not found: annotating with {tracker} alone. {NANOTRACK_WHERE}")
+        tracker = resolve_tracker(self.tracker, options=self.tracker_options)
+        if self.tracker == "auto" and tracker not in SETS:
+            log(f"NanoTrack's weights not found: annotating with {tracker} alone. {NANOTRACK_WHERE}")
         needed = SETS.get(tracker, (tracker,))
         given = {"": self.tassess} if isinstance(self.tassess, str | Path) else dict(self.tassess)
         bare = given.pop("", None)  # --tassess PATH: the net of the run's one tracker

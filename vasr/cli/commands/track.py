@@ -120,10 +120,9 @@ def execute(args: argparse.Namespace) -> int:
     """One process's part of the command (all of it when there is one process)."""
     with distributed_context() as (rank, _world):
         _, _, local_rank = env_rank_world()
+        options = tracker_options(args)
         factory = tracker_factory(
-            resolve_tracker(args.tracker, options=tracker_options(args)),
-            tracker_options(args),
-            resolve_device(args.device, local_rank),
+            resolve_tracker(args.tracker, options=options), options, resolve_device(args.device, local_rank)
         )
         sequences = data_source(args).load()
         summary = run_tracking(

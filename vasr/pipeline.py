@@ -127,9 +127,8 @@ class Annotator:
         response_size: side of the response maps T-Assess and the G-Module read.
         suggest: how many frames to suggest per sequence (0: none).
         suggestion_rule: how the suggestions are ranked.
-        fusion: choose the kept direction along the sequence, and where both directions agree keep their
-            weighted mean instead of the better one (``vasr.selection.select.Fusion``); None: the paper's
-            selection, frame by frame.
+        fusion: where both directions agree, keep their weighted mean instead of the better one
+            (``vasr.selection.select.Fusion``); None: the paper's selection.
         refined_share: how far each selected box moves towards its refined box (1: replaced by it, as in
             the paper; 0.5, the default: halfway, which beats both on dcf-accurate tracks).
     """
@@ -194,9 +193,9 @@ class Annotator:
         threshold: float | None = None,
     ) -> Selection:
         """The kept direction per frame and the failure frames (this Annotator's rule unless told); with
-        ``fusion``, the direction is chosen along the sequence and agreeing directions are fused. With a
-        tracker set's candidates, sel-fail also flags the frames whose kept box no other tracker's track
-        overlaps, and the frames between two flagged ones (``vasr.selection.candidates``)."""
+        ``fusion``, agreeing directions are fused. With a tracker set's candidates, sel-fail also flags the
+        frames whose kept box no other tracker's track overlaps, and the frames between two flagged ones
+        (``vasr.selection.candidates``)."""
         variant = self.variant if variant is None else variant
         selection = select_tracks(
             tracks,
@@ -204,7 +203,6 @@ class Annotator:
             assessment.backward,
             variant,
             self.threshold if threshold is None else threshold,
-            self.fusion.switch_cost if self.fusion is not None else 0.0,
         )
         if variant == "sel-fail" and assessment.sources is not None:  # another tracker sees it elsewhere
             witnessed = witness_overlap(tracks, assessment.sources, selection.direction)

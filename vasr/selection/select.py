@@ -8,10 +8,6 @@ variants:
 - ``sel-fail``: as ``sel``, and frames where *both* scores are below the threshold (0: f(IoU) = 0 at
   IoU = 0.5) are failure frames, handed back to a human (and not scored, as in the paper).
 
-Beyond the paper (`Fusion`, what ``vasr annotate`` does by default): ``sel`` and ``sel-fail`` choose the
-direction along the sequence instead of frame by frame (`coherent_directions`), and where the two directions
-agree their weighted mean is kept (`fuse_agreeing`).
-
 A direction without a result (an invisible keyframe could not start it, or the tail after the last keyframe
 has no backward run) is never chosen while the other one has a result; a frame with no result in either
 direction is always a failure frame in ``sel-fail`` and keeps a NaN box otherwise."""
@@ -54,11 +50,9 @@ def select_directions(
     variant: Variant = "sel-fail",
     threshold: float = 0.0,
     is_keyframe: np.ndarray | None = None,
-    switch_cost: float = 0.0,
 ) -> Selection:
     """Choose a result per frame according to ``variant`` (see the module docstring). Keyframes (human
-    boxes, given by ``is_keyframe``) are never failure frames. With ``switch_cost`` > 0, ``sel`` and
-    ``sel-fail`` keep the `coherent_directions` path (0: the paper's choice, frame by frame)."""
+    boxes, given by ``is_keyframe``) are never failure frames."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     fwd_ok = np.asarray(forward_valid, bool) & np.isfinite(forward_boxes).all(axis=1)
@@ -69,11 +63,6 @@ def select_directions(
         use_backward = ~fwd_ok & bwd_ok
     elif variant == "bwd":
         use_backward = bwd_ok
-    elif switch_cost > 0:
-        path = coherent_directions(
-            np.stack([forward_boxes, backward_boxes]), np.stack([f_score, b_score]), switch_cost
-        )
-        use_backward = (path == 1) & bwd_ok | (~fwd_ok & bwd_ok)
     else:
         use_backward = (b_score > f_score) | (~fwd_ok & bwd_ok)
     direction = np.where(use_backward, 1, np.where(fwd_ok, 0, -1)).astype(np.int8)
@@ -89,39 +78,12 @@ def select_directions(
     return Selection(boxes, direction, score, failure)
 
 
-def coherent_directions(boxes: np.ndarray, scores: np.ndarray, switch_cost: float) -> np.ndarray:
-    """``(N,)`` which of the candidates (``boxes`` ``(K, N, 4)``, ``scores`` ``(K, N)``, -inf where one has
-    no result) to keep per frame: the path whose kept scores, summed along the sequence, less ``switch_cost``
-    x (1 - IoU of every two consecutive kept boxes), are highest (Viterbi). Frame by frame, a score a hair
-    higher can take the kept box for one frame to a candidate far from both its neighbours' boxes; the target
-    does not jump, so along a path such a jump costs more than the hair."""
-    count, frames = scores.shape
-    if frames == 0:
-        return np.zeros(0, dtype=np.int64)
-    unary = np.where(np.isfinite(scores), scores, -1e9)  # finite, so a path through a gap stays comparable
-    steps = box_iou(boxes[:, None, 1:], boxes[None, :, :-1]).numpy()  # (now, before, N - 1)
-    penalty = switch_cost * (1.0 - steps)
-    total = unary[:, 0].copy()
-    before = np.zeros((count, frames), dtype=np.int64)
-    for t in range(1, frames):
-        reach = total[None, :] - penalty[:, :, t - 1]
-        before[:, t] = reach.argmax(axis=1)
-        total = reach[np.arange(count), before[:, t]] + unary[:, t]
-        total -= total.max()  # only differences matter; this keeps them exact through long gaps
-    path = np.empty(frames, dtype=np.int64)
-    path[-1] = total.argmax()
-    for t in range(frames - 1, 0, -1):
-        path[t - 1] = before[path[t], t]
-    return path
-
-
 def select_tracks(
     tracks: SequenceTracks,
     forward_scores: np.ndarray,
     backward_scores: np.ndarray,
     variant: Variant = "sel-fail",
     threshold: float = 0.0,
-    switch_cost: float = 0.0,
 ) -> Selection:
     """`select_directions` over a tracked sequence; keyframes are never failures."""
     is_keyframe = np.zeros(len(tracks), bool)
@@ -136,27 +98,18 @@ def select_tracks(
         variant=variant,
         threshold=threshold,
         is_keyframe=is_keyframe,
-        switch_cost=switch_cost,
     )
-
-
-SWITCH_COST = 0.5
-"""What a jump of the kept box between two frames costs: score units per unit of (1 - IoU) (real fold 0)."""
 
 
 @dataclass(frozen=True)
 class Fusion:
-    """How vasr keeps one box from the two directions beyond the paper's per-frame choice.
-
-    The kept direction is chosen along the sequence (`coherent_directions` with ``switch_cost``). When the
-    two directions agree, their mean is a better box than either (two trackers' errors partly cancel): where
-    both have a result and IoU(forward, backward) >= ``min_agreement``, the kept box is the mean of both,
-    each weighted by its expected IoU (its T-Assess score read back, to the ``power``) over its distance in
-    frames from the keyframe it started on. Where they disagree, the kept direction's box stands."""
+    """When the two directions agree, their mean is a better box than either (two trackers' errors partly
+    cancel): where both have a result and IoU(forward, backward) >= ``min_agreement``, the kept box is the
+    mean of both, each weighted by its expected IoU (its T-Assess score read back, to the ``power``) over
+    its distance in frames from the keyframe it started on. Where they disagree, selection stands."""
 
     min_agreement: float = 0.5
     power: float = 2.0
-    switch_cost: float = SWITCH_COST
 
 
 def fuse_agreeing(
@@ -167,7 +120,7 @@ def fuse_agreeing(
     fusion: Fusion,
 ) -> Selection:
     """``selection`` with its boxes fused where the directions agree (see `Fusion`); directions, scores and
-    failure flags are kept (the selected direction stays the kept one)."""
+    failure flags are kept (the better-scored direction stays the kept one)."""
     forward, backward = tracks.forward, tracks.backward
     both = (
         forward.valid

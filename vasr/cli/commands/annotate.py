@@ -103,10 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     models.add_argument(
         "--no-fusion", dest="fusion", action="store_false",
-        help="keep the better-scored direction frame by frame (the paper's selection); by default the "
-        "direction is chosen along the sequence (a box that jumps away for one frame costs more than a "
-        "slightly higher score), and where the forward and backward boxes agree (IoU >= 0.5) their score- "
-        "and distance-weighted mean is kept",
+        help="keep the better-scored direction everywhere (the paper's selection); by default, where the "
+        "forward and backward boxes agree (IoU >= 0.5) their score- and distance-weighted mean is kept",
     )  # fmt: skip
     models.add_argument("--device", default="cpu", help="torch device of the nets (default: %(default)s)")
     output = parser.add_argument_group("output")

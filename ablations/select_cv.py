@@ -12,8 +12,10 @@ Beyond the paper, "sel + fusion" and "sel-fail + fusion" keep the score- and dis
 both directions where they agree (`vasr.selection.select.Fusion`, what ``vasr annotate`` does by default).
 Below the table: how many frames sel-fail flags and what their boxes are worth, and of the frames whose kept
 box has lost the target (IoU < 0.3), the share a human is sent to (flagged, or among the sequence's
-suggestions). ``--also ROOT`` annotates ROOT's sequences with fold 0's nets and reports them per sequence
-(data used for nothing else, e.g. ``../shared/data/hard``).
+suggestions); and where vasr annotate's rule falls short of its ceiling, by how far the best candidate beats
+the kept box on each accepted frame (near-equal boxes, a looser box, another object). ``--also ROOT``
+annotates ROOT's sequences with fold 0's nets and reports them per sequence (data used for nothing else,
+e.g. ``../shared/data/hard``).
 
 Baselines measured in the same run on the same frames: linear interpolation between keyframes, and the
 tracker's forward/backward blend weighted by the distance to the keyframes (TrackingNet's recipe).
@@ -67,6 +69,7 @@ BASELINES = ("linear", "blend")
 FUSED = ("sel", "sel-fail")  # the variants also measured with fusion of agreeing directions
 PRODUCT_RULES = ("sel-fail", "sel-fail + fusion")  # the product's rows (the second is vasr annotate's)
 LOST_IOU = 0.3  # a kept box this far off has lost the target: a human should be sent there
+SHORTFALL_BINS = (0.05, 0.2)  # IoU by which the best candidate beats the kept box: near-equal / looser / lost
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -130,6 +133,37 @@ class Lost:
         )
 
 
+@dataclass
+class Shortfall:
+    """How far the kept boxes fall short of the ceiling (the best candidate per frame by the truth) on the
+    accepted frames, split by how much the best candidate beats the kept box there (`SHORTFALL_BINS`): a lead
+    spread thin over near-equal boxes asks for a finer choice among them; a lead held by few far-off boxes,
+    for a better choice or flag there. Fusion's mean can beat every candidate: there the lead is below 0."""
+
+    frames: int = 0
+    lead: list[float] = field(default_factory=lambda: [0.0] * (len(SHORTFALL_BINS) + 1))
+    counts: list[int] = field(default_factory=lambda: [0] * (len(SHORTFALL_BINS) + 1))
+
+    def add(self, kept: FrameScores, ceiling: FrameScores) -> None:
+        on = kept.evaluated
+        lead = np.nan_to_num(ceiling.iou[on]) - np.nan_to_num(kept.iou[on])
+        bins = np.digitize(lead, SHORTFALL_BINS)
+        self.frames += int(on.sum())
+        for b in range(len(self.lead)):
+            self.lead[b] += float(lead[bins == b].sum())
+            self.counts[b] += int((bins == b).sum())
+
+    def text(self, name: str) -> str:
+        low, high = SHORTFALL_BINS
+        share = [value / max(self.frames, 1) for value in self.lead]
+        return (
+            f"{name} against its ceiling on its {self.frames} accepted frames: the ceiling leads by "
+            f"{sum(share):.3f} mIoU, {share[0]:.3f} of it on the {self.counts[0]} frames where the best "
+            f"candidate beats the kept box by less than {low} IoU, {share[1]:.3f} on the {self.counts[1]} "
+            f"where it does by {low} to {high}, {share[2]:.3f} on the {self.counts[2]} where it does by more."
+        )
+
+
 def best_of_candidates(sequence: Sequence, tracks: SequenceTracks) -> np.ndarray:
     """Per frame the candidate box (every member's forward and backward; the two directions for one
     tracker) with the highest IoU with the ground truth: no method, the ceiling of any selection."""
@@ -156,9 +190,15 @@ class Product:
     annotator: Annotator
     members: dict[str, Annotator] = field(default_factory=dict)
 
-    def score(self, sequence: Sequence, tracks: SequenceTracks, lost: Lost) -> dict[str, FrameScores]:
-        """This sequence's scores per row; the lost boxes of vasr annotate's rule counted in ``lost``."""
+    def score(
+        self, sequence: Sequence, tracks: SequenceTracks, lost: Lost, shortfall: Shortfall | None = None
+    ) -> dict[str, FrameScores]:
+        """This sequence's scores per row; the lost boxes of vasr annotate's rule counted in ``lost``, its
+        shortfall from the ceiling in ``shortfall``."""
         keys = tracks.keyframes
+        ceiling = score_sequence(
+            sequence, AnnotationSet(best_of_candidates(sequence, tracks), keyframes=keys)
+        )
         out = {}
         assessment = self.annotator.assess(sequence, tracks)
         for rule in PRODUCT_RULES:
@@ -171,14 +211,15 @@ class Product:
             if fusion is not None:
                 suggested = [s.frame for s in annotator.suggestions(annotation, kept)]
                 lost.add(sequence, annotation, np.array(suggested, dtype=np.int64))
+                if shortfall is not None:
+                    shortfall.add(out[f"{self.name}: {rule}"], ceiling)
         for k, (member, annotator) in enumerate(self.members.items()):
             own = tracks.candidates[k]
             assessed = annotator.assess(sequence, own)
             selection = annotator.select(own, assessed, "sel-fail")
             annotation = annotator.assemble(sequence, own, selection, assessed)
             out[f"{member}: sel-fail + fusion"] = score_sequence(sequence, annotation.annotation_set())
-        ceiling = AnnotationSet(best_of_candidates(sequence, tracks), keyframes=keys)
-        out[f"{self.name}: best-of-candidates (ceiling)"] = score_sequence(sequence, ceiling)
+        out[f"{self.name}: best-of-candidates (ceiling)"] = ceiling
         return out
 
 
@@ -202,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         m: [] for m in [*BASELINES, *(m for t in methods.values() for m in t.values()), *rows_of_product]
     }
     flagged_iou, accepted_iou = [], []
-    lost_paper, lost_product = Lost(), Lost()
+    lost_paper, lost_product, shortfall = Lost(), Lost(), Shortfall()
     cache = TrackCache(args.cache)
     tracker = build_tracker(args)
     product_tracker = None if args.product is None else build_tracker(args, args.product)
@@ -252,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                         lost_paper.add(sequence, annotation, np.array(chosen, dtype=np.int64))
             if product is not None:
                 candidates, _ = cache.get_or_track(sequence, product_tracker)
-                for row, frame_scores in product.score(sequence, candidates, lost_product).items():
+                for row, frame_scores in product.score(sequence, candidates, lost_product, shortfall).items():
                     scores[row].append(frame_scores)
     rows = [{"method": method, **summarize_scores(frames)} for method, frames in scores.items()]
     flagged, accepted = np.concatenate(flagged_iou), np.concatenate(accepted_iou)
@@ -261,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "flagged_mean_iou": float(flagged.mean()) if flagged.size else float("nan"),
         "accepted_mean_iou": float(accepted.mean()) if accepted.size else float("nan"),
         "lost_frames": {"paper": vars(lost_paper), "product": vars(lost_product)},
+        "ceiling_shortfall": {"bins": list(SHORTFALL_BINS), **vars(shortfall)},
         **run_settings(args),
     }
     notes = [
@@ -270,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.product is not None:
         notes.append(lost_product.text(f"{args.product} sel-fail + fusion"))
+        notes.append(shortfall.text(f"{args.product} sel-fail + fusion"))
     if args.also is not None and args.also.is_dir():
         notes.append(report_also(args, also[0], cache, tracker, product_tracker))
     kind = "T-Assess's temporal layers (Table 4)" if several else "Selection ablation (Table 2)"

@@ -12,6 +12,7 @@ from fake_trackers import make_sequence
 
 from ablations import labour_curve, refine, select_cv
 from vasr.annotations.dense import DenseAnnotation
+from vasr.evaluation import FrameScores
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,6 +36,9 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     markdown = (out / "table.md").read_text()
     assert "the paper's protocol on kcf" in markdown and "vasr's pipeline on csrt" in markdown
     assert "kcf sel-fail: of the" in markdown and "csrt sel-fail + fusion: of the" in markdown  # lost boxes
+    assert "csrt sel-fail + fusion against its ceiling on its" in markdown
+    shortfall = json.loads((out / "table.json").read_text())["ceiling_shortfall"]
+    assert sum(shortfall["counts"]) == shortfall["frames"] == product["evaluated"]
     sel, sel_fail, fused, fused_fail = table[4:8]
     assert sel_fail["evaluated"] <= sel["evaluated"]  # flagged frames go to a human and are not scored
     assert sel_fail["labour_saved"] <= sel["labour_saved"]
@@ -76,6 +80,17 @@ def test_an_unknown_setting_in_a_config_is_an_error_naming_the_file(tmp_path: Pa
     with pytest.raises(SystemExit):
         select_cv.parse_args(["--config", str(config)])
     assert "bad.yaml: unknown settings ['epoch']" in capsys.readouterr().err
+
+
+def test_the_shortfall_from_the_ceiling_is_split_by_how_far_the_best_candidate_beats_the_kept_box() -> None:
+    evaluated = np.array([True, True, True, True, False])  # the last frame flagged: not counted
+    kept = FrameScores("clip", np.array([0.80, 0.50, 0.10, 0.91, 0.0]), evaluated, ~evaluated, ~evaluated)
+    ceiling = FrameScores("clip", np.array([0.82, 0.60, 0.90, 0.85, 0.9]), evaluated, ~evaluated, ~evaluated)
+    shortfall = select_cv.Shortfall()
+    shortfall.add(kept, ceiling)
+    assert shortfall.frames == 4 and shortfall.counts == [2, 1, 1]  # fusion's better box counts below 0.05
+    np.testing.assert_allclose(shortfall.lead, [0.02 - 0.06, 0.10, 0.80])
+    assert "leads by 0.215 mIoU, -0.010 of it on the 2 frames" in shortfall.text("x")
 
 
 def test_a_lost_box_counts_as_caught_when_flagged_or_suggested_and_is_named_when_missed() -> None:

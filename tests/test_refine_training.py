@@ -106,6 +106,16 @@ def test_the_augmentation_is_built_before_any_worker_forks(data: RefineDataModul
     assert RefineWindows(sequences, crop_size=32, train=False)._augmentation is None
 
 
+def test_a_seeded_draw_of_a_training_window_is_augmented_the_same_every_time(data: RefineDataModule) -> None:
+    windows = RefineWindows(data.refine_train.sequences, crop_size=32)
+    draws = []
+    for seed in (0, 0, 1):
+        torch.manual_seed(seed)
+        draws.append(windows[0]["search"])
+    torch.testing.assert_close(draws[0], draws[1])  # the photometric changes too, not only the jitter
+    assert not torch.equal(draws[0], draws[2])
+
+
 @pytest.mark.parametrize("head", ["separable", "dense"])
 def test_the_loss_falls_when_a_tiny_model_trains(data: RefineDataModule, head: str) -> None:
     pl.seed_everything(0)
@@ -196,3 +206,31 @@ def test_a_whole_sequence_is_refined_in_both_directions(data: RefineDataModule) 
     net.variant = "none"
     same = refine_sequence(net, material)
     np.testing.assert_array_equal(same["forward"], material.forward.boxes)
+
+
+def test_two_seeded_training_runs_with_a_worker_end_with_the_same_weights(
+    tiny_root: Path, tmp_path: Path
+) -> None:
+    """What the ablations and the shipped refiner rely on: the seed decides the run, augmentation included."""
+    weights = []
+    for _ in range(2):
+        pl.seed_everything(0)
+        loader = RefineDataModule(
+            train=[DataSource("lasot", str(tiny_root), fold=0)],
+            val=[DataSource("lasot", str(tiny_root), fold=1)],
+            tracker="kcf",
+            cache_dir=str(tmp_path / "cache"),
+            train_stride=2,
+            batch_size=8,
+            crop_size=32,
+            num_workers=1,  # as experiments/vgrefine.yaml
+        )
+        model = VGRefineModule(VGRefineNet(crop_size=32, decoder_width=16, g_hidden=16), lr=3e-3)
+        trainer = pl.Trainer(
+            max_steps=8, accelerator="cpu", logger=False, enable_checkpointing=False,
+            enable_progress_bar=False, limit_val_batches=0,
+        )  # fmt: skip
+        trainer.fit(model, datamodule=loader)
+        weights.append({k: v.clone() for k, v in model.net.state_dict().items()})
+    for name, value in weights[0].items():
+        torch.testing.assert_close(value, weights[1][name], rtol=0, atol=0, msg=name)

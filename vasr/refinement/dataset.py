@@ -227,7 +227,10 @@ class RefineWindows(Dataset):
             order = np.concatenate([order, extra.numpy()])
         return np.sort(candidates[order[:k]])
 
-    def _augment(self, crops: Tensor) -> Tensor:
+    def _augment(self, crops: Tensor, generator: torch.Generator) -> Tensor:
+        # albumentations draws from its own generator, seeded from the OS unless told: seeded from the item's
+        # generator, a seeded run augments (and so trains) the same way every time
+        self._augmentation.set_random_seed(int(torch.randint(2**31, (), generator=generator)))
         images = crops.permute(0, 2, 3, 1).contiguous().numpy()
         out = [self._augmentation(image=np.ascontiguousarray(im))["image"] for im in images]
         return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).clamp_(0.0, 1.0)
@@ -267,7 +270,7 @@ class RefineWindows(Dataset):
             chosen = np.flatnonzero(valid & self.crop_frames[name][index])
         search, template = self._crops(item, index[chosen], regions[chosen], geo.start[index[chosen]])
         if self.train and self.augment:
-            search, template = self._augment(search), self._augment(template)
+            search, template = self._augment(search, generator), self._augment(template, generator)
         maps, _, conf = geo.inputs.window(index)
         corners = normalised_corners(np.where(valid[:, None], inputs, np.nan), item.sequence.image_size)
         return {

@@ -13,7 +13,7 @@ both directions where they agree (`vasr.selection.select.Fusion`, what ``vasr an
 Below the table: how many frames sel-fail flags and what their boxes are worth, and of the frames whose kept
 box has lost the target (IoU < 0.3), the share a human is sent to (flagged, or among the sequence's
 suggestions); and where vasr annotate's rule falls short of its ceiling, by how far the best candidate beats
-the kept box on each accepted frame (near-equal boxes, a looser box, another object). ``--also ROOT``
+the kept box on each accepted frame (about as good, looser or shifted, far worse). ``--also ROOT``
 annotates ROOT's sequences with fold 0's nets and reports them per sequence (data used for nothing else,
 e.g. ``../shared/data/hard``).
 
@@ -69,7 +69,7 @@ BASELINES = ("linear", "blend")
 FUSED = ("sel", "sel-fail")  # the variants also measured with fusion of agreeing directions
 PRODUCT_RULES = ("sel-fail", "sel-fail + fusion")  # the product's rows (the second is vasr annotate's)
 LOST_IOU = 0.3  # a kept box this far off has lost the target: a human should be sent there
-SHORTFALL_BINS = (0.05, 0.2)  # IoU by which the best candidate beats the kept box: near-equal / looser / lost
+SHORTFALL_BINS = (0.05, 0.2)  # how far the best candidate beats the kept box: about as good / looser / worse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

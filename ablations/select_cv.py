@@ -147,11 +147,10 @@ class Shortfall:
     def add(self, kept: FrameScores, ceiling: FrameScores) -> None:
         on = kept.evaluated
         lead = np.nan_to_num(ceiling.iou[on]) - np.nan_to_num(kept.iou[on])
-        bins = np.digitize(lead, SHORTFALL_BINS)
+        bins, size = np.digitize(lead, SHORTFALL_BINS), len(self.lead)
         self.frames += int(on.sum())
-        for b in range(len(self.lead)):
-            self.lead[b] += float(lead[bins == b].sum())
-            self.counts[b] += int((bins == b).sum())
+        self.lead = (np.asarray(self.lead) + np.bincount(bins, weights=lead, minlength=size)).tolist()
+        self.counts = (np.asarray(self.counts) + np.bincount(bins, minlength=size)).tolist()
 
     def text(self, name: str) -> str:
         low, high = SHORTFALL_BINS

@@ -211,7 +211,7 @@ def test_a_whole_sequence_is_refined_in_both_directions(data: RefineDataModule) 
 def test_two_seeded_training_runs_with_a_worker_end_with_the_same_weights(
     tiny_root: Path, tmp_path: Path
 ) -> None:
-    """What the ablations and the shipped refiner rely on: the seed decides the run, augmentation included."""
+    """What the ablations and `make train-vgrefine` rely on: the seed decides the run, augmentation too."""
     weights = []
     for _ in range(2):
         pl.seed_everything(0)

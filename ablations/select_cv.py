@@ -12,10 +12,10 @@ Beyond the paper, "sel + fusion" and "sel-fail + fusion" keep the score- and dis
 both directions where they agree (`vasr.selection.select.Fusion`, what ``vasr annotate`` does by default).
 Below the table: how many frames sel-fail flags and what their boxes are worth, and of the frames whose kept
 box has lost the target (IoU < 0.3), the share a human is sent to (flagged, or among the sequence's
-suggestions); and where vasr annotate's rule falls short of its ceiling, by how far the best candidate beats
-the kept box on each accepted frame (about as good, looser or shifted, far worse). ``--also ROOT``
-annotates ROOT's sequences with fold 0's nets and reports them per sequence (data used for nothing else,
-e.g. ``../shared/data/hard``).
+suggestions), and how many of the others lie in a doubtful run that a suggestion splits; and where vasr
+annotate's rule falls short of its ceiling, by how far the best candidate beats the kept box on each accepted
+frame (about as good, looser or shifted, far worse). ``--also ROOT`` annotates ROOT's sequences with fold 0's
+nets and reports them per sequence (data used for nothing else, e.g. ``../shared/data/hard``).
 
 Baselines measured in the same run on the same frames: linear interpolation between keyframes, and the
 tracker's forward/backward blend weighted by the distance to the keyframes (TrackingNet's recipe).
@@ -61,6 +61,7 @@ from vasr.geometry.boxes import box_iou
 from vasr.pipeline import Annotator
 from vasr.reports import log_wandb_runs, write_report
 from vasr.selection.select import VARIANTS, Fusion
+from vasr.selection.suggest import Suggestion
 from vasr.tracking.cache import TrackCache
 from vasr.tracking.registry import SETS, resolve_tracker
 from vasr.tracking.snippets import SequenceTracks
@@ -107,29 +108,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 @dataclass
 class Lost:
     """Frames whose kept box lost the target, how many of them a human is sent to, and which were missed
-    (per sequence, for the JSON)."""
+    (per sequence, for the JSON). A missed frame may still lie in a doubtful run that a suggestion splits:
+    boxing that suggestion re-tracks it from a nearer human box; those are counted apart (``near``), with
+    their distance to that suggestion, and never as caught."""
 
     frames: int = 0
     caught: int = 0
     missed: dict[str, list[int]] = field(default_factory=dict)
+    near: list[int] = field(default_factory=list)  # per such missed frame, frames to the suggestion
 
-    def add(self, sequence: Sequence, annotation, suggested: np.ndarray) -> None:  # noqa: ANN001
+    def add(self, sequence: Sequence, annotation, suggestions: list[Suggestion]) -> None:  # noqa: ANN001
         judged = sequence.visible & ~annotation.keyframe_mask & ~annotation.outside
         iou = box_iou(annotation.boxes, sequence.boxes).numpy()
         lost = judged & (iou < LOST_IOU)
         sent = annotation.failure.copy()
-        sent[suggested] = True
+        sent[[s.frame for s in suggestions]] = True
         self.frames += int(lost.sum())
         self.caught += int((lost & sent).sum())
         missed = np.flatnonzero(lost & ~sent).tolist()
         if missed:
             self.missed[sequence.name] = missed
+        for frame in missed:
+            gaps = [abs(s.frame - frame) for s in suggestions if s.run[0] <= frame <= s.run[1]]
+            if gaps:
+                self.near.append(min(gaps))
 
     def text(self, name: str) -> str:
         share = f"{100 * self.caught / self.frames:.1f}%" if self.frames else "n/a"
-        return (
+        text = (
             f"{name}: of the {self.frames} frames whose kept box has IoU < {LOST_IOU} with the ground truth, "
-            f"{self.caught} ({share}) are flagged or among their sequence's suggestions."
+            f"{self.caught} ({share}) are flagged or among their sequence's suggestions"
+        )
+        left, near = self.frames - self.caught, len(self.near)
+        if not left:
+            return text + "."
+        return text + (
+            f"; of the other {left}, {near} {'lies' if near == 1 else 'lie'} in a doubtful run that a "
+            "suggestion splits"
+            + (f" ({np.median(self.near):g} frames from it at the median)." if self.near else ".")
         )
 
 
@@ -208,8 +224,7 @@ class Product:
             annotation = annotator.assemble(sequence, kept, selection, assessment)
             out[f"{self.name}: {rule}"] = score_sequence(sequence, annotation.annotation_set())
             if fusion is not None:
-                suggested = [s.frame for s in annotator.suggestions(annotation, kept)]
-                lost.add(sequence, annotation, np.array(suggested, dtype=np.int64))
+                lost.add(sequence, annotation, annotator.suggestions(annotation, kept))
                 if shortfall is not None:
                     shortfall.add(out[f"{self.name}: {rule}"], ceiling)
         for k, (member, annotator) in enumerate(self.members.items()):
@@ -288,8 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                         judged = sequence.visible & ~frame_scores.is_keyframe
                         flagged_iou.append(sel.iou[judged & frame_scores.is_failure])
                         accepted_iou.append(sel.iou[judged & ~frame_scores.is_failure])
-                        chosen = [s.frame for s in annotator.suggestions(annotation, tracks)]
-                        lost_paper.add(sequence, annotation, np.array(chosen, dtype=np.int64))
+                        lost_paper.add(sequence, annotation, annotator.suggestions(annotation, tracks))
             if product is not None:
                 candidates, _ = cache.get_or_track(sequence, product_tracker)
                 for row, frame_scores in product.score(sequence, candidates, lost_product, shortfall).items():

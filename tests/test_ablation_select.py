@@ -13,6 +13,7 @@ from fake_trackers import make_sequence
 from ablations import labour_curve, refine, select_cv
 from vasr.annotations.dense import DenseAnnotation
 from vasr.evaluation import FrameScores
+from vasr.selection.suggest import Suggestion
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,7 +97,7 @@ def test_the_shortfall_from_the_ceiling_is_split_by_how_far_the_best_candidate_b
 def test_a_lost_box_counts_as_caught_when_flagged_or_suggested_and_is_named_when_missed() -> None:
     sequence = make_sequence("clip", 12)
     boxes = sequence.boxes.copy()
-    boxes[[3, 5, 7]] += np.array([30.0, 0.0, 0.0, 0.0])  # three boxes far off the target
+    boxes[[3, 5, 7, 10]] += np.array([30.0, 0.0, 0.0, 0.0])  # four boxes far off the target
     failure = np.zeros(12, dtype=bool)
     failure[3] = True
     annotation = DenseAnnotation(
@@ -104,5 +105,12 @@ def test_a_lost_box_counts_as_caught_when_flagged_or_suggested_and_is_named_when
         quality=np.zeros(12), direction=np.zeros(12, dtype=np.int8), image_size=sequence.image_size,
     )  # fmt: skip
     lost = select_cv.Lost()
-    lost.add(sequence, annotation, np.array([5]))
-    assert (lost.frames, lost.caught, lost.missed) == (3, 2, {"clip": [7]})
+    lost.add(sequence, annotation, [Suggestion(frame=5, rank=1, value=2.0, run=(4, 8))])
+    assert (lost.frames, lost.caught, lost.missed) == (4, 2, {"clip": [7, 10]})
+    # frame 7 lies in the doubtful run frame 5 splits (a box there re-tracks it), frame 10 in none: neither
+    # is caught, the first is reported as near, two frames from the suggestion
+    assert lost.near == [2]
+    assert lost.text("x").endswith(
+        "2 (50.0%) are flagged or among their sequence's suggestions; of the other 2, 1 lies in a doubtful "
+        "run that a suggestion splits (2 frames from it at the median)."
+    )

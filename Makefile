@@ -164,7 +164,7 @@ labour-curve: $(STAMP)  ## accuracy vs share labelled by hand, intervals 10/15/3
 
 suggestion-ranking: $(STAMP)  ## the active loop per doubt source (vasr's, T-Assess's, disagreement, an oracle), 2 seeds (DATA=...)
 	$(PY) ablations/suggestion_ranking.py --config ablations/suggestion_ranking.yaml $(DATA_ARGS) --out results/suggestion-ranking$(SUFFIX)
-	$(SPLICE) docs/results.md suggestion-ranking$(SUFFIX) results/suggestion-ranking$(SUFFIX)/ranking.md
+	$(SPLICE) docs/results.md suggestion-ranking$(SUFFIX) results/suggestion-ranking$(SUFFIX)/summary.md
 
 ablations: ablation-select ablation-refine ablation-temporal labour-curve  ## every ablation (same DATA)
 

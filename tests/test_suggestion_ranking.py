@@ -28,6 +28,28 @@ def test_the_true_loss_is_what_each_box_misses_and_nothing_at_keyframes_or_absen
     assert loss == pytest.approx([0.0, 0.5, 0.0, 1.0])  # keyframe, half the box, absent, no box
 
 
+def test_the_summary_puts_each_doubt_on_one_row_with_every_seed_side_by_side() -> None:
+    ranking = [
+        {"seed": seed, "doubt": doubt, "fold": fold, "interval": interval, "auc": auc}
+        for seed in (0, 1) for doubt in ("vasr", "oracle") for interval in (30, 90)
+        for fold, auc in (("all", 0.8 + 0.01 * seed + (0.1 if doubt == "oracle" else 0) + interval / 1000),
+                          ("0", 0.0))
+    ]  # fmt: skip
+    rounds = [
+        {"seed": seed, "doubt": doubt, "fold": "all", "round": k, "human_share": share,
+         "miou": 0.8 + k / 100 + seed / 1000 + (0.05 if doubt == "oracle" else 0)}
+        for seed in (0, 1) for doubt in ("vasr", "oracle")
+        for k, share in enumerate((0.01, 0.0362, 0.0401, 0.05, 0.0598))
+    ]  # fmt: skip
+    lines = suggestion_ranking.summary_table(ranking, rounds).splitlines()
+    assert lines[0] == "| doubt | ranking AUC, every 90 | every 30 | mIoU at 3.6% | at 4.0% | at 6.0% |"
+    # the wider spacing (the loop's start) first; per seed "0 / 1"; the rounds nearest each share (1, 2, 4)
+    assert lines[2] == (
+        "| vasr | 0.890 / 0.900 | 0.830 / 0.840 | 0.810 / 0.811 | 0.820 / 0.821 | 0.840 / 0.841 |"
+    )  # and no per-fold value
+    assert lines[3].startswith("| oracle | 0.990 / 1.000 |") and len(lines) == 4
+
+
 @pytest.mark.slow
 def test_every_doubt_source_runs_the_same_loop_and_the_oracle_ranks_perfectly(
     tiny_root: Path, tmp_path: Path
@@ -70,5 +92,7 @@ def test_every_doubt_source_runs_the_same_loop_and_the_oracle_ranks_perfectly(
     for rows in by_doubt.values():
         shares = [float(r["human_share"]) for r in rows]
         assert shares == sorted(shares) and shares[-1] <= 0.12 + 1e-9 and len(rows) >= 2
+    summary = (out / "summary.md").read_text().splitlines()
+    assert [line.split(" | ")[0] for line in summary[4:]] == ["| vasr", "| oracle", "| disagreement"]
     report = json.loads((out / "results.json").read_text())
     assert report["settings"]["train_interval"] == "[30]"  # the spacings T-Assess trained on

@@ -74,8 +74,8 @@ BAD_IOU = 0.7  # a box at or below this IoU is one the ranking should single out
 ROUND_COLUMNS = ["seed", "doubt", "fold", "round", "human_share", "miou", "acc70", "frames"]
 RANKING_COLUMNS = ["seed", "doubt", "fold", "interval", "auc", "bad_share", "frames"]
 POOLED = "all"  # the fold column of the rows pooled over the folds
-# The shares by hand the summary reads the loop at: the labour curve's two reference points (3.6%, 6%) and
-# about what vasr annotate leaves to a human at keyframes every 30 frames (4%).
+# The shares by hand the summary reads the loop at: the active loop's two points the README quotes from the
+# labour curve (3.6%, 6%) and about what vasr annotate leaves to a human at keyframes every 30 frames (4%).
 SUMMARY_SHARES = (0.036, 0.04, 0.06)
 
 

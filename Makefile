@@ -20,7 +20,7 @@ DATA ?= default
 SPLICE = $(PY) docs/splice.py
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench review-screenshot train shipped-weights train-tassess train-tassess-nanotrack ship-tassess ship-tassess-nanotrack train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal ablations \
+        bench-tracker bench review-screenshot train shipped-weights train-tassess train-tassess-nanotrack ship-tassess ship-tassess-nanotrack train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal refine-diagnostics ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -152,6 +152,10 @@ ablation-select: $(STAMP)  ## Table 2: Fwd/Bwd/Sel/Sel-fail + baselines (ablatio
 ablation-refine: $(STAMP)  ## Table 3: w/o-/V-/VI-/VG-Refine + baselines (ablations/refine.yaml; DATA=...)
 	$(PY) ablations/refine.py --config ablations/refine.yaml $(DATA_ARGS) --out results/ablation-refine$(SUFFIX)
 	$(SPLICE) docs/results.md ablation-refine$(SUFFIX) results/ablation-refine$(SUFFIX)/table.md
+
+refine-diagnostics: $(STAMP)  ## what the refiner's keyframe adaptation costs against what it gives (ablations/refine_diagnostics.yaml; DATA=...)
+	$(PY) ablations/refine_diagnostics.py --config ablations/refine_diagnostics.yaml $(DATA_ARGS) --out results/refine-diagnostics$(SUFFIX)
+	$(SPLICE) docs/results.md refine-diagnostics$(SUFFIX) results/refine-diagnostics$(SUFFIX)/adaptation.md
 
 ablation-temporal: $(STAMP)  ## Table 4: T-Assess with FC vs LSTM layers (ablations/temporal.yaml; DATA=...)
 	$(PY) ablations/select_cv.py --config ablations/temporal.yaml $(DATA_ARGS) --out results/ablation-temporal$(SUFFIX)

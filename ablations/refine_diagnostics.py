@@ -8,7 +8,10 @@ improved / made worse by more than 0.01 IoU, and the refined IoU per bucket of t
 ablations' protocol (``ablations.protocol``), fold 0 trains and fold 1 is held out (``--fold 1``: the other
 way round). ``--adapt-steps`` adds the same report after keyframe adaptation (``vasr.refinement.adaptation``;
 several steps and ``--adapt-batch-size`` values give one report per combination, with its time),
-``--also-train`` one on the training fold's own clips.
+``--also-train`` one on the training fold's own clips. What adaptation costs against what it gives is also
+written as a Markdown table (``adaptation.md`` in ``--out``: the tracked boxes, the offline net, then every
+adaptation setting by its cost relative to the default one), which ``make refine-diagnostics`` puts into
+docs/results.md.
 
     python ablations/refine_diagnostics.py --root ../shared/data/real          (V model, 300 batches)
     python ablations/refine_diagnostics.py --root ../shared/data/real --mask-head dense --jitter-prob 0.5
@@ -16,8 +19,8 @@ several steps and ``--adapt-batch-size`` values give one report per combination,
     python ablations/refine_diagnostics.py --root ../shared/data/real --no-default-data --batches 1500 \
         --also-train                    (does the net learn its training clips, or objects in general?)
     python ablations/refine_diagnostics.py --root ../shared/data/real --adapt-steps 150
-    python ablations/refine_diagnostics.py --root ../shared/data/real --adapt-steps 50 100 150 \
-        --adapt-batch-size 16 32               (what adaptation costs against what it gives)
+    python ablations/refine_diagnostics.py --config ablations/refine_diagnostics.yaml \
+        --root ../shared/data/real             (what adaptation costs against what it gives)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import itertools
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -41,14 +45,27 @@ from ablations.protocol import (
     parse_with_config,
     start_run,
 )
+from vasr.atomic import atomic_write_text
 from vasr.geometry.boxes import box_iou
 from vasr.pipeline import Annotator
 from vasr.refinement.adaptation import KeyframeAdaptation, adapt_to_keyframes
 from vasr.refinement.dataset import RefineSequence, RefineWindows
 from vasr.refinement.model import VGRefineNet, at_frames
 from vasr.refinement.refine import towards
+from vasr.tables import format_value, render_table
 
 BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
+ADAPTATION_COLUMNS = ("keyframe adaptation", "cost", "miou", "acc70")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one report measured: mIoU and Acc@0.7 of the tracked and of the refined boxes."""
+
+    tracked_miou: float
+    tracked_acc70: float
+    refined_miou: float
+    refined_acc70: float
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,7 +130,7 @@ def report(
     crop_size: int,
     title: str,
     adaptation: KeyframeAdaptation | None = None,
-) -> None:
+) -> Outcome:
     """Print how ``net`` (adapted to each sequence's keyframes first, with ``adaptation``) changes the
     tracked boxes of ``materials``: overall, improved / worse shares, and per bucket of tracked IoU."""
     parts = []
@@ -138,6 +155,34 @@ def report(
                 f"  tracked IoU in [{low:.2f}, {min(high, 1):.2f}): {int(chosen.sum())} boxes, "
                 f"tracked {before[chosen].mean():.3f} -> refined {after[chosen].mean():.3f}"
             )
+    return Outcome(
+        float(before.mean()), float((before > 0.7).double().mean()),
+        float(after.mean()), float((after > 0.7).double().mean()),
+    )  # fmt: skip
+
+
+def adaptation_table(offline: Outcome, adapted: dict[KeyframeAdaptation, Outcome], title: str) -> str:
+    """The Markdown table of what keyframe adaptation costs (steps x crops, relative to the default
+    setting's) against the mIoU and Acc@0.7 it gives; the default setting in bold."""
+    default = KeyframeAdaptation()
+    unit = default.steps * default.batch_size
+    rows: list[dict[str, object]] = [
+        {"keyframe adaptation": "tracked boxes (no refinement)", "cost": "-",
+         "miou": offline.tracked_miou, "acc70": offline.tracked_acc70},
+        {"keyframe adaptation": "none (the offline net)", "cost": "0",
+         "miou": offline.refined_miou, "acc70": offline.refined_acc70},
+    ]  # fmt: skip
+    for setting, outcome in sorted(adapted.items(), key=lambda item: item[0].steps * item[0].batch_size):
+        name = f"{setting.steps} steps x {setting.batch_size} crops"
+        if setting.lr != default.lr:
+            name += f", lr {setting.lr:g}"
+        row = {"keyframe adaptation": name, "cost": f"{setting.steps * setting.batch_size / unit:.2f}",
+               "miou": outcome.refined_miou, "acc70": outcome.refined_acc70}  # fmt: skip
+        if setting == default:
+            row = {key: f"**{format_value(key, value)}**" for key, value in row.items()}
+            row["keyframe adaptation"] = f"**{name} (default)**"
+        rows.append(row)
+    return f"### {title}\n\n" + render_table(rows, ADAPTATION_COLUMNS, markdown=True) + "\n"
 
 
 def describe(name: str, boxes: Tensor, truth: Tensor) -> Tensor:
@@ -173,13 +218,22 @@ def main(argv: list[str] | None = None) -> int:
         f"trained {args.variant} ({args.mask_head} head) for {args.batches} batches "
         f"in {time.perf_counter() - begin:.0f} s"
     )
-    report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
+    offline = report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
+    adapted = {}
     for steps, batch_size, lr in itertools.product(args.adapt_steps, args.adapt_batch_size, args.adapt_lr):
-        report(
+        setting = KeyframeAdaptation(steps=steps, batch_size=batch_size, lr=lr)
+        adapted[setting] = report(
             model.net, data.refine_material(held_out), args.crop_size,
-            f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops, lr {lr:g}",
-            KeyframeAdaptation(steps=steps, batch_size=batch_size, lr=lr),
+            f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops, lr {lr:g}", setting,
         )  # fmt: skip
+    data_name = "default data" if args.root is None else str(args.root)
+    title = (
+        f"Keyframe adaptation, cost against gain: a {args.variant.upper()} model on {args.tracker}'s boxes, "
+        f"{data_name}, fold {args.fold} trains, every tracked box of the other fold"
+    )
+    table = adaptation_table(offline, adapted, title)
+    atomic_write_text(args.out / "adaptation.md", table)
+    print(table)
     if args.also_train and args.root is not None:
         real = [source for source in train if source.root is not None]
         report(model.net, data.refine_material(real), args.crop_size, "training fold (seen in training)")

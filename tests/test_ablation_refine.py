@@ -13,6 +13,7 @@ import pytest
 from ablations import refine, refine_diagnostics
 from vasr.data.keyframes import keyframe_mask
 from vasr.data.sources import DataSource
+from vasr.refinement.adaptation import KeyframeAdaptation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,3 +76,21 @@ def test_the_refiner_diagnostics_compare_tracked_and_refined_boxes(
         "-- held-out fold, keyframe adaptation: 2 steps of 32 crops, lr 0.001",
         "-- training fold",
     ]
+    table = (tmp_path / "adaptation.md").read_text()  # what docs/results.md shows
+    assert [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| ")][1:] == [
+        "| tracked boxes (no refinement)",
+        "| none (the offline net)",
+        "| 2 steps x 32 crops",
+    ]
+
+
+def test_the_adaptation_table_orders_settings_by_cost_and_marks_the_default() -> None:
+    outcome = refine_diagnostics.Outcome(0.8, 0.9, 0.75, 0.85)
+    default, cheap = KeyframeAdaptation(), KeyframeAdaptation(steps=50, batch_size=16)
+    table = refine_diagnostics.adaptation_table(outcome, {default: outcome, cheap: outcome}, "title")
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert rows[0] == "| tracked boxes (no refinement) | - | 0.800 | 90.0% |"
+    assert rows[1] == "| none (the offline net) | 0 | 0.750 | 85.0% |"
+    assert rows[2].startswith(f"| {cheap.steps} steps x {cheap.batch_size} crops | 0.17 |")
+    assert rows[3] == "| **150 steps x 32 crops (default)** | **1.00** | **0.750** | **85.0%** |"
+    assert table.startswith("### title\n")

@@ -20,7 +20,7 @@ DATA ?= default
 SPLICE = $(PY) docs/splice.py
 
 .PHONY: help install test test-fast lint format demo synth evaluate-real baselines clean \
-        bench-tracker bench review-screenshot train shipped-weights train-tassess train-tassess-nanotrack ship-tassess ship-tassess-nanotrack train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal refine-diagnostics ablations \
+        bench-tracker bench-dcf-parts bench review-screenshot train shipped-weights train-tassess train-tassess-nanotrack ship-tassess ship-tassess-nanotrack train-vgrefine annotate labour-curve suggestion-ranking ablation-select ablation-refine ablation-temporal refine-diagnostics ablations \
         sweep-tassess sweep-vgrefine
 
 help:  ## list the targets
@@ -74,6 +74,10 @@ bench-tracker: $(STAMP)  ## dcf presets, nanotrack v2/v3, CSRT, KCF and the ense
 	@if [ -f results/bench/tracker.md ]; then $(SPLICE) docs/trackers.md bench-tracker results/bench/tracker.md; fi
 	$(PY) benchmarks/bench_nanotrack_runtime.py --weights $(NANOTRACK)
 	@if [ -f results/bench/nanotrack-runtime.md ]; then $(SPLICE) docs/trackers.md nanotrack-runtime results/bench/nanotrack-runtime.md; fi
+
+bench-dcf-parts: $(STAMP)  ## dcf-accurate with one part switched off at a time, beside dcf, on $(REAL) (docs/trackers.md)
+	$(PY) benchmarks/bench_dcf_parts.py --root $(REAL)
+	@if [ -f results/bench/dcf-parts.md ]; then $(SPLICE) docs/trackers.md dcf-parts results/bench/dcf-parts.md; fi
 
 # Train on your own clips too: `make train OWN_DATA=/data/clips [OWN_DATASET=otb]` trains on the default data's
 # fold 0 plus every sequence under OWN_DATA (any layout of --dataset), and validates on the default data's

@@ -174,3 +174,25 @@ def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:
     assert by_slice[0] == pytest.approx(0.75)  # the two frames before a quarter
     assert math.isnan(by_slice[1])  # its only frame has no IoU
     assert by_slice[2:] == pytest.approx([0.2, 0.4])
+
+
+def test_the_dcf_parts_table_switches_off_one_part_per_row(load_benchmark, tmp_path: Path) -> None:
+    parts = load_benchmark("bench_dcf_parts")
+    root = tmp_path / "data"
+    write_otb_sequence(root, "a", seed=0)
+    write_otb_sequence(root, "b", seed=1)
+    out = tmp_path / "parts.md"
+    report = parts.main(["--root", str(root), "--interval", "5", "--out", str(out)])
+
+    rows = report["rows"]
+    labels = list(rows)
+    assert labels[0] == "`dcf`" and labels[-1] == "`dcf-accurate`"
+    assert len(labels) == len(parts.PARTS) + 2
+    for (what, options), label in zip(parts.PARTS, labels[1:-1], strict=True):
+        assert what in label and parts.option_flags(options) in label
+        assert all(rows[label]["config"][key] == value for key, value in options.items())  # really off
+    assert rows["`dcf-accurate`"]["config"]["end_weight"] > 0  # the preset itself, as it ships
+    lines = out.read_text().splitlines()
+    assert lines[0] == "| tracker | fold 0 (tuning) | fold 1 (held out) | all 2 | confidence ROC-AUC |"
+    assert len(lines) == 2 + len(labels) and lines[-1].startswith("| `dcf-accurate` | **")
+    assert "--tracker-option exact_solve=false --tracker-option lam=0.01" in out.read_text()

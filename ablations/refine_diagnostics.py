@@ -218,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         f"trained {args.variant} ({args.mask_head} head) for {args.batches} batches "
         f"in {time.perf_counter() - begin:.0f} s"
     )
-    offline = report(model.net, data.refine_material(held_out), args.crop_size, "held-out fold")
+    materials = data.refine_material(held_out)  # read once: every report refines the same tracks
+    offline = report(model.net, materials, args.crop_size, "held-out fold")
     adapted = {}
     for steps, batch_size, lr in itertools.product(args.adapt_steps, args.adapt_batch_size, args.adapt_lr):
         setting = KeyframeAdaptation(steps=steps, batch_size=batch_size, lr=lr)
         adapted[setting] = report(
-            model.net, data.refine_material(held_out), args.crop_size,
+            model.net, materials, args.crop_size,
             f"held-out fold, keyframe adaptation: {steps} steps of {batch_size} crops, lr {lr:g}", setting,
         )  # fmt: skip
     data_name = "default data" if args.root is None else str(args.root)

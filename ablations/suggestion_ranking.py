@@ -281,7 +281,7 @@ def summary_table(
         *(f"ranking AUC, every {k}" if i == 0 else f"every {k}" for i, k in enumerate(intervals)),
         *(f"mIoU at {100 * x:.1f}%" if i == 0 else f"at {100 * x:.1f}%" for i, x in enumerate(reached)),
     ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = []
     for doubt in doubts:
         aucs = [
             " / ".join(f"{r['auc']:.3f}" for s in seeds for r in ranking
@@ -289,8 +289,8 @@ def summary_table(
             for k in intervals
         ]  # fmt: skip
         mious = [" / ".join(f"{nearest(doubt, s, x)['miou']:.3f}" for s in seeds) for x in shares]
-        lines.append("| " + " | ".join([doubt, *aucs, *mious]) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append(dict(zip(header, [doubt, *aucs, *mious], strict=True)))
+    return render_table(rows, header, markdown=True) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

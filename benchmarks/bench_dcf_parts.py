@@ -3,7 +3,8 @@ and the whole preset, in the same run and on the same clips (``bench_tracker.py`
 ``--interval`` frames plus the last, scored between them). Each row is the forward track's mIoU / Acc@0.7 on
 fold 0 of the sequences (where the preset's settings were chosen), on fold 1 (held out) and on all of them,
 and the confidence's ROC-AUC (does the tracker know when its box is good, IoU > 0.5). The Markdown table goes
-to ``--out`` (``make bench-dcf-parts`` puts it into docs/trackers.md); the full rows to its ``.json``.
+to ``--out`` (``make bench-dcf-parts`` puts it into docs/trackers.md); the full rows to its ``.json`` and
+``.csv``.
 
     python benchmarks/bench_dcf_parts.py --root ../shared/data/real
 """
@@ -18,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script, run as a script too
-from bench_tracker import bench_tracker  # noqa: E402
+from bench_tracker import bench_tracker, write_outputs  # noqa: E402
 
+from vasr.atomic import atomic_write_text  # noqa: E402
 from vasr.data.readers import DATASETS, load_dataset  # noqa: E402
+from vasr.tables import render_table  # noqa: E402
 
 # (what the row shows, the options that switch it off); a row without options is the named preset itself
 PARTS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -44,24 +47,22 @@ def cell(row: dict[str, Any]) -> str:
     return f"{row['forward_miou']:.3f} / {100 * row['forward_acc70']:.1f}%"
 
 
-def table_row(label: str, row: dict[str, Any], bold: bool = False) -> str:
-    """One line of the Markdown table (an unavailable or failed tracker says so)."""
+def table_cells(label: str, row: dict[str, Any], columns: list[str], bold: bool = False) -> dict[str, str]:
+    """One row of the table by column (an unavailable or failed tracker says so in its first cell)."""
     if row.get("status") != "ok":
-        return f"| {label} | {row.get('status')} | | | |"
-    cells = [cell(fold) for fold in row["folds"]] + [cell(row), f"{row['conf_auc']:.3f}"]
+        return {columns[0]: label, columns[1]: str(row.get("status"))}
+    cells = [cell(fold) for fold in row["folds"]] + [cell(row)]
     if bold:
-        cells = [f"**{c}**" for c in cells[:-1]] + cells[-1:]
-    return "| " + " | ".join([label, *cells]) + " |"
+        cells = [f"**{c}**" for c in cells]
+    return dict(zip(columns, [label, *cells, f"{row['conf_auc']:.3f}"], strict=True))
 
 
 def parts_table(rows: dict[str, dict[str, Any]], count: int) -> str:
-    """The Markdown table of ``rows`` (by label, in order: ``dcf``, the parts, the preset)."""
-    header = [*COLUMNS[:3], f"all {count}", COLUMNS[4]]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    labels = list(rows)
-    for label in labels:
-        lines.append(table_row(label, rows[label], bold=label == labels[-1]))
-    return "\n".join(lines)
+    """The Markdown table of ``rows`` (by label, in order: ``dcf``, the parts, the preset in bold)."""
+    columns = [*COLUMNS[:3], f"all {count}", COLUMNS[4]]
+    last = list(rows)[-1]
+    cells = [table_cells(label, row, columns, bold=label == last) for label, row in rows.items()]
+    return render_table(cells, columns, markdown=True)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any] | None:
@@ -88,17 +89,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     runs += [(f"`{args.preset}`", args.preset, {})]
     rows = {label: bench_tracker(name, sequences, args.interval, 2, options) for label, name, options in runs}
     table = parts_table(rows, len(sequences))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table + "\n", encoding="utf-8")
     report = {
         "root": str(args.root),
         "interval": args.interval,
         "wall_seconds": time.time() - started,
         "rows": rows,
     }
-    args.out.with_suffix(".json").write_text(
-        json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    flat = [{"part": label, **row} for label, row in rows.items()]
+    write_outputs(flat, report, args.out.with_suffix(".csv"), args.out.with_suffix(".json"))
+    atomic_write_text(args.out, table + "\n")
     print(table)
     return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -196,3 +197,7 @@ def test_the_dcf_parts_table_switches_off_one_part_per_row(load_benchmark, tmp_p
     assert lines[0] == "| tracker | fold 0 (tuning) | fold 1 (held out) | all 2 | confidence ROC-AUC |"
     assert len(lines) == 2 + len(labels) and lines[-1].startswith("| `dcf-accurate` | **")
     assert "--tracker-option exact_solve=false --tracker-option lam=0.01" in out.read_text()
+    saved = json.loads(out.with_suffix(".json").read_text(), parse_constant=pytest.fail)  # strict JSON
+    assert list(saved["rows"]) == labels
+    with out.with_suffix(".csv").open() as handle:
+        assert [row["part"] for row in csv.DictReader(handle)] == labels

@@ -33,7 +33,6 @@ one that fails while tracking is reported as an error and makes the exit status 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import statistics
@@ -47,6 +46,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from vasr.atomic import atomic_write_text
 from vasr.baselines.blend import blend_by_distance
 from vasr.data.folds import category_fold
 from vasr.data.keyframes import enclosing_keyframes, keyframe_indices, snippet_progress
@@ -56,7 +56,7 @@ from vasr.errors import VasrError
 from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
 from vasr.metrics.ranking import roc_auc
-from vasr.tables import render_table
+from vasr.tables import csv_text, render_table
 from vasr.tracking.registry import SETS, build_batch_tracker, parse_tracker_options, tracker_config
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
@@ -314,19 +314,17 @@ def format_table(
 ) -> str:
     """Markdown: one line per tracker and direction, then speed and confidence, then the folds, then the
     ensemble's ceiling and speed, then each preset / csrt."""
-    lines = [
-        "| tracker | direction | frames | mIoU | Acc@0.5 | Acc@0.7 |",
-        "|---|---|---|---|---|---|",
-    ]
+    cells = []
     for row in rows:
         if row["status"] != "ok":
-            lines.append(f"| {row['tracker']} | {row['status']} | | | | |")
+            cells.append([row["tracker"], row["status"], "", "", "", ""])
             continue
-        for d in DIRECTIONS:
-            lines.append(
-                f"| {row['tracker']} | {d} | {_fmt(row['evaluated'], 'int')} | {_fmt(row[f'{d}_miou'])} | "
-                f"{_fmt(row[f'{d}_acc50'], 'pct')} | {_fmt(row[f'{d}_acc70'], 'pct')} |"
-            )
+        cells += [
+            [row["tracker"], d, _fmt(row["evaluated"], "int"), _fmt(row[f"{d}_miou"]),
+             _fmt(row[f"{d}_acc50"], "pct"), _fmt(row[f"{d}_acc70"], "pct")]
+            for d in DIRECTIONS
+        ]  # fmt: skip
+    lines = _markdown(["tracker", "direction", "frames", "mIoU", "Acc@0.5", "Acc@0.7"], cells)[1:]
     ok = [row for row in rows if row["status"] == "ok"]
     lines += _markdown(
         ["tracker", "sequences", "steps", "seconds", "steps/s (total)", "steps/s (median)",
@@ -397,11 +395,10 @@ def write_outputs(
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in JSON_ONLY and k not in columns]
-    with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
-        writer.writeheader()
-        writer.writerows({k: v for k, v in row.items() if k not in JSON_ONLY} for row in rows)
-    json_path.write_text(json.dumps(_no_nan(report), indent=2, default=str, allow_nan=False) + "\n")
+    atomic_write_text(
+        csv_path, csv_text([{k: v for k, v in row.items() if k not in JSON_ONLY} for row in rows], columns)
+    )
+    atomic_write_text(json_path, json.dumps(_no_nan(report), indent=2, default=str, allow_nan=False) + "\n")
 
 
 def _no_nan(value: Any) -> Any:
@@ -493,7 +490,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     }
     write_outputs(rows, report, args.csv, args.json)
     table = format_table(rows, over, ensemble)
-    args.json.with_suffix(".md").write_text(table + "\n", encoding="utf-8")  # docs/trackers.md's table
+    atomic_write_text(args.json.with_suffix(".md"), table + "\n")  # docs/trackers.md's table
     print(table)
     print(f"\nwritten: {args.csv}, {args.json}")
     return report

@@ -45,6 +45,7 @@ from vasr.selection.candidates import (
     fill_flag_gaps,
     kept_candidates,
     tracker_disagreement,
+    undecided,
     witness_overlap,
 )
 from vasr.selection.model import TAssessNet
@@ -194,8 +195,8 @@ class Annotator:
     ) -> Selection:
         """The kept direction per frame and the failure frames (this Annotator's rule unless told); with
         ``fusion``, agreeing directions are fused. With a tracker set's candidates, sel-fail also flags the
-        frames whose kept box no other tracker's track overlaps, and the frames between two flagged ones
-        (``vasr.selection.candidates``)."""
+        frames whose kept box no other tracker's track overlaps, those whose two directions part with scores
+        too close to choose, and the frames between two flagged ones (``vasr.selection.candidates``)."""
         variant = self.variant if variant is None else variant
         selection = select_tracks(
             tracks,
@@ -206,7 +207,8 @@ class Annotator:
         )
         if variant == "sel-fail" and assessment.sources is not None:  # another tracker sees it elsewhere
             witnessed = witness_overlap(tracks, assessment.sources, selection.direction)
-            failure = fill_flag_gaps(selection.failure | (witnessed < WITNESS_IOU))
+            tossed = undecided(tracks, assessment.forward, assessment.backward)
+            failure = fill_flag_gaps(selection.failure | (witnessed < WITNESS_IOU) | tossed)
             selection = replace(selection, failure=failure)
         if self.fusion is None or variant not in ("sel", "sel-fail"):
             return selection

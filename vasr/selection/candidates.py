@@ -13,10 +13,12 @@ flags, refinement, suggestions) reads one forward and one backward result per fr
 What one tracker cannot see, two can. Where the kept box overlaps none of another member's tracks
 (`witness_overlap` below `WITNESS_IOU`), the trackers saw the target in different places and at least one
 is wrong however confident: the frame is flagged for a human like a frame every candidate scores below the
-threshold. A frame between two flagged frames is flagged too (`fill_flag_gaps`): the witness tests each
-frame on its own, and where a lost box hovers around the witness's overlap one frame of a lost stretch can
-pass. Where the members' tracks part (`tracker_disagreement`), the frame's doubt rises
-(`vasr.selection.suggest`).
+threshold. Where the two kept directions have parted and their scores are too close to tell them apart
+(`undecided`), keeping either is a coin toss between two places: that frame is flagged too (the paper's
+selection trusts the better score, which here says nothing). A frame between two flagged frames is flagged
+too (`fill_flag_gaps`): the witness tests each frame on its own, and where a lost box hovers around the
+witness's overlap one frame of a lost stretch can pass. Where the members' tracks part
+(`tracker_disagreement`), the frame's doubt rises (`vasr.selection.suggest`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ PARTED_IOU = 0.5
 the overlap a usable box needs."""
 SWITCH_MARGIN = 0.3  # how much better a later member must score to replace the first's box (real fold 0)
 WITNESS_IOU = 0.3  # a kept box overlapping no other member's track less than this is flagged (real fold 0)
+TIE_MARGIN = 0.03  # parted directions whose scores differ less than this are undecided (real fold 0)
 
 
 def kept_candidates(
@@ -102,6 +105,23 @@ def witness_overlap(tracks: SequenceTracks, sources: np.ndarray, direction: np.n
             iou = box_iou(kept, other.boxes).numpy()
             best = np.where(usable, np.fmax(best, iou), best)
     return best
+
+
+def undecided(
+    tracks: SequenceTracks,
+    forward_scores: np.ndarray,
+    backward_scores: np.ndarray,
+    parted_iou: float = PARTED_IOU,
+    margin: float = TIE_MARGIN,
+) -> np.ndarray:
+    """``(N,)`` the frames whose forward and backward boxes (of ``tracks``, the candidates kept) have parted
+    (IoU below ``parted_iou``) while their scores differ by less than ``margin``: at most one is on the
+    target and the scores cannot say which."""
+    forward, backward = tracks.forward, tracks.backward
+    both = forward.valid & backward.valid & np.isfinite(forward_scores) & np.isfinite(backward_scores)
+    parted = box_iou(forward.boxes, backward.boxes).numpy() < parted_iou
+    tied = np.abs(np.nan_to_num(forward_scores) - np.nan_to_num(backward_scores)) < margin
+    return both & parted & tied
 
 
 def fill_flag_gaps(failure: np.ndarray) -> np.ndarray:

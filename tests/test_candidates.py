@@ -28,7 +28,7 @@ from vasr.selection.candidates import (
 from vasr.selection.select import select_tracks
 from vasr.tracking.base import TrackerInputError, TrackerSet
 from vasr.tracking.cache import TrackCache, read_entry, write_entry
-from vasr.tracking.snippets import track_sequence
+from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 KEYS = np.array([0, 30, 60])
 
@@ -168,52 +168,51 @@ def test_a_frame_between_two_flagged_frames_is_flagged_a_longer_gap_is_not() -> 
     assert fill_flag_gaps(np.array([True])).tolist() == [True]
 
 
-def parted_backward(tracks, frames: np.ndarray, shift: float = 40.0):  # noqa: ANN001, ANN201
-    """``tracks`` with the backward boxes of ``frames`` moved ``shift`` px off the forward ones."""
-    boxes = tracks.backward.boxes.copy()
-    boxes[frames, :2] += shift
-    return replace(tracks, backward=replace(tracks.backward, boxes=boxes))
+PARTED, TIED = np.arange(10, 21), np.arange(10, 16)  # frames whose backward box moves off; the tied ones
+
+
+def tied_candidates(
+    tracks: SequenceTracks,
+) -> tuple[SequenceTracks, np.ndarray, np.ndarray, np.ndarray]:
+    """``kept_candidates`` of ``tracks`` (the first member kept both ways, scoring 0.5) with the backward
+    boxes of ``PARTED`` moved 40 px off the forward ones: on ``TIED`` the backward score is within
+    ``TIE_MARGIN`` of the forward's, on the rest of ``PARTED`` clearly below it; on frame 40 the two tie but
+    agree."""
+    n = len(tracks)
+    view, forward, backward, sources = kept_candidates(tracks, [(np.full(n, 0.5),) * 2, (np.zeros(n),) * 2])
+    boxes = view.backward.boxes.copy()
+    boxes[PARTED, :2] += 40.0
+    view = replace(view, backward=replace(view.backward, boxes=boxes))
+    backward = backward.copy()
+    backward[PARTED] = 0.5 - 2 * TIE_MARGIN  # the forward box scores clearly better
+    backward[TIED] = 0.5 - TIE_MARGIN / 2  # a tie: either could be the target
+    backward[40] = 0.5  # a tie, but the two boxes agree
+    return view, forward, backward, sources
 
 
 def test_parted_directions_whose_scores_cannot_choose_are_undecided() -> None:
-    n = 61
-    view, forward, backward, _ = kept_candidates(
-        track_sequence(make_sequence("clip", n), a_set(far=1.0), KEYS),
-        [(np.full(n, 0.5),) * 2, (np.zeros(n),) * 2],
-    )
-    parted = np.arange(10, 21)
-    view = parted_backward(view, parted)
-    backward = backward.copy()
-    backward[10:16] = 0.5 - TIE_MARGIN / 2  # a tie: either could be the target
-    backward[16:21] = 0.5 - 2 * TIE_MARGIN  # the forward box scores clearly better
-    backward[40] = 0.5  # a tie, but the two boxes agree
-    tossed = undecided(view, forward, backward)
-    assert np.flatnonzero(tossed).tolist() == list(range(10, 16))
-    missing = replace(view, backward=replace(view.backward, valid=np.zeros(n, dtype=bool)))
+    tracks = track_sequence(make_sequence("clip", 61), a_set(far=1.0), KEYS)
+    view, forward, backward, _ = tied_candidates(tracks)
+    assert np.flatnonzero(undecided(view, forward, backward)).tolist() == TIED.tolist()
+    missing = replace(view, backward=replace(view.backward, valid=np.zeros(len(view), dtype=bool)))
     assert not undecided(missing, forward, backward).any()  # one direction: nothing to choose between
 
 
 def test_sel_fail_flags_the_undecided_frames_the_other_tracker_still_sees(
     checkpoints: dict[str, Path],
 ) -> None:
-    n = 61
-    sequence = make_sequence("clip", n)
+    sequence = make_sequence("clip", 61)
     nets = {"near": load_assessor(checkpoints["tassess"]), "far": load_assessor(checkpoints["tassess"])}
     annotator = Annotator(
         a_set(far=1.0), nets, response_size=5, threshold=-10.0
     )  # no frame fails on its score
-    tracks = annotator.track(sequence, KEYS)
-    view, forward, backward, sources = kept_candidates(tracks, [(np.full(n, 0.5),) * 2, (np.zeros(n),) * 2])
-    view = parted_backward(view, np.arange(10, 21))
-    backward = backward.copy()
-    backward[10:16] = 0.5 - TIE_MARGIN / 2  # the forward box is kept, by less than the margin
-    backward[16:21] = 0.5 - 2 * TIE_MARGIN
+    view, forward, backward, sources = tied_candidates(annotator.track(sequence, KEYS))
     assessment = Assessment(forward, backward, tracks=view, sources=sources)
     selection = annotator.select(view, assessment, "sel-fail")
-    assert (selection.direction[10:21] == FORWARD).all()  # the kept box is on the target
+    assert (selection.direction[PARTED] == FORWARD).all()  # the kept box is on the target
     witnessed = witness_overlap(view, sources, selection.direction)
-    assert (witnessed[10:21] >= WITNESS_IOU).all()  # and the other tracker sees it there
-    assert np.flatnonzero(selection.failure).tolist() == list(range(10, 16))  # yet a tie is a human's call
+    assert (witnessed[PARTED] >= WITNESS_IOU).all()  # and the other tracker sees it there
+    assert np.flatnonzero(selection.failure).tolist() == TIED.tolist()  # yet a tie is a human's call
     assert not annotator.select(view, assessment, "sel").failure.any()  # plain selection flags nothing
 
 

@@ -158,6 +158,7 @@ def test_a_kept_box_no_other_tracker_overlaps_is_flagged(
     inner = np.setdiff1d(np.arange(61), KEYS)
     assert annotation.failure[inner].all() == flagged and annotation.failure[inner].any() == flagged
     assert not annotation.failure[KEYS].any()
+    assert set(annotation.review_reasons) == ({"no witness"} if flagged else set())
 
 
 def test_a_frame_between_two_flagged_frames_is_flagged_a_longer_gap_is_not() -> None:
@@ -213,6 +214,7 @@ def test_sel_fail_flags_the_undecided_frames_the_other_tracker_still_sees(
     witnessed = witness_overlap(view, sources, selection.direction)
     assert (witnessed[PARTED] >= WITNESS_IOU).all()  # and the other tracker sees it there
     assert np.flatnonzero(selection.failure).tolist() == TIED.tolist()  # yet a tie is a human's call
+    assert set(selection.reason[TIED]) == {"tied"}
     assert not annotator.select(view, assessment, "sel").failure.any()  # plain selection flags nothing
 
 
@@ -243,6 +245,7 @@ def test_a_frame_between_two_frames_another_tracker_does_not_see_is_flagged(
     assert (witnessed[[44, 46]] < WITNESS_IOU).all()
     annotation, _ = annotator.annotate_kept(sequence, keyframes=None, tracks=tracks)
     assert annotation.failure[np.setdiff1d(np.arange(61), KEYS)].all()
+    assert annotation.flag_reason[45] == "between flags" and annotation.flag_reason[44] == "no witness"
 
 
 def test_t_assess_trains_on_one_trackers_tracks_not_a_sets(nanotrack_weights: Path) -> None:

@@ -17,6 +17,7 @@ from vasr.annotations.dense import DenseAnnotation
 from vasr.annotations.exports import (
     EXPORTERS,
     export,
+    read_json,
     write_cvat_video,
     write_got10k,
     write_json,
@@ -25,12 +26,14 @@ from vasr.annotations.exports import (
     write_otb,
     write_trackingnet,
 )
+from vasr.annotations.suggestions import suggestion_lines
 from vasr.data.readers import load_lasot
 from vasr.data.readers.got10k import read_got10k_sequence
 from vasr.data.readers.lasot import read_lasot_sequence
 from vasr.data.readers.otb import read_otb_sequence
 from vasr.data.readers.trackingnet import read_trackingnet_sequence
 from vasr.errors import DatasetLayoutError
+from vasr.run import summary_row, summary_text, summary_total
 
 NAN = np.nan
 # Six frames of 32x24: sub-pixel boxes, no box at frame 3, frame 5's box crosses the left border.
@@ -93,6 +96,14 @@ def test_dense_annotation_normalises_types(ann: DenseAnnotation) -> None:
     assert make_annotation(frame_names=[]).frame_names == [""] * 6  # frames of a video have no file name
 
 
+def test_a_flagged_frame_says_why_and_only_a_flagged_frame_has_a_reason() -> None:
+    reasons = ["low score", "", "tied", "no witness", "no track", ""]  # frames 0 and 4 are not flagged
+    ann = make_annotation(flag_reason=reasons)
+    assert ann.flag_reason.tolist() == ["", "", "tied", "no witness", "", ""]
+    assert ann.review_reasons == ["tied", "no witness"]  # in the order of the review frames
+    assert make_annotation().review_reasons == ["", ""]  # not known: nothing is made up
+
+
 def test_review_frames_and_labour_saved(ann: DenseAnnotation) -> None:
     np.testing.assert_array_equal(ann.review_frames, [2, 3])
     # 2 keyframes + 2 flagged frames out of 6 need a human.
@@ -124,6 +135,8 @@ def test_review_frames_and_labour_saved(ann: DenseAnnotation) -> None:
         ({"frame_names": ["a.jpg"]}, "1 frame names for 6 frames"),
         ({"name": "a/b"}, "cannot be used as a file name"),
         ({"name": ".."}, "cannot be used as a file name"),
+        ({"flag_reason": ["tied"] * 5}, r"flag_reason must have shape \(6,\)"),
+        ({"flag_reason": [0] * 6}, "flag_reason holds a value that is not text"),
     ],
 )
 def test_dense_annotation_rejects_inconsistent_input(changes: dict, message: str) -> None:
@@ -218,7 +231,8 @@ def test_mot_lines_are_one_based_and_skip_frames_without_box(ann: DenseAnnotatio
     assert (int(sequence["imWidth"]), int(sequence["imHeight"]), sequence["imExt"]) == (WIDTH, HEIGHT, ".jpg")
 
 
-def test_cvat_video_xml(ann: DenseAnnotation, tmp_path: Path) -> None:
+def test_cvat_video_xml(tmp_path: Path) -> None:
+    ann = make_annotation(flag_reason=["", "", "low score", "no track", "", ""])
     (path,) = write_cvat_video(ann, tmp_path, label="bird")
     root = ET.parse(path).getroot()
     assert root.tag == "annotations" and root.findtext("version") == "1.1"
@@ -232,7 +246,9 @@ def test_cvat_video_xml(ann: DenseAnnotation, tmp_path: Path) -> None:
     label = task.find("labels/label")
     assert label.findtext("name") == "bird"
     declared = {a.findtext("name"): a.findtext("input_type") for a in label.findall("attributes/attribute")}
-    assert declared == {"human_keyframe": "checkbox", "review": "checkbox", "suggestion_rank": "number"}
+    assert declared == {
+        "human_keyframe": "checkbox", "review": "checkbox", "suggestion_rank": "number", "flag_reason": "text"
+    }  # fmt: skip
 
     (track,) = root.findall("track")
     assert track.get("id") == "0" and track.get("label") == "bird"
@@ -246,6 +262,7 @@ def test_cvat_video_xml(ann: DenseAnnotation, tmp_path: Path) -> None:
         # to review: flagged (2, 3) or suggested (2, 4); the rank says which to box first
         assert attributes["review"] == ("true" if FAILURE[index] or index in SUGGESTIONS else "false")
         assert attributes["suggestion_rank"] == {2: "1", 4: "2"}.get(index, "0")
+        assert (attributes["flag_reason"] or "") == {2: "low score", 3: "no track"}.get(index, "")
         assert box.get("outside") == ("0" if has_box()[index] else "1")
         corners = [float(box.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")]
         x, y, w, h = BOXES[index if has_box()[index] else 2]  # no box: the previous box is repeated
@@ -268,11 +285,36 @@ def test_json_holds_everything(ann: DenseAnnotation, tmp_path: Path) -> None:
     assert data["boxes"][3] is None
     np.testing.assert_array_equal([b for b in data["boxes"] if b is not None], np.asarray(BOXES)[has_box()])
     assert data["keyframes"] == KEYFRAMES and data["failure_frames"] == [2, 3]
+    assert data["failure_reasons"] == ["", ""]
     assert data["quality"] == [None, 0.8, -0.6, None, 0.3, None]
     assert data["direction"] == ["none", "forward", "forward", "none", "backward", "none"]
     assert data["frame_names"] == ann.frame_names
     assert data["suggestions"] == SUGGESTIONS
     assert data["labour_saved"] == pytest.approx(ann.labour_saved)
+
+
+def test_json_keeps_why_each_frame_is_flagged_and_reads_a_file_without_reasons(tmp_path: Path) -> None:
+    ann = make_annotation(flag_reason=["", "", "low score", "between flags", "", ""])
+    (path,) = write_json(ann, tmp_path)
+    assert json.loads(path.read_text())["failure_reasons"] == ["low score", "between flags"]
+    assert read_json(path)[0].flag_reason.tolist() == ann.flag_reason.tolist()
+    older = {k: v for k, v in json.loads(path.read_text()).items() if k != "failure_reasons"}
+    path.write_text(json.dumps(older))  # written by a vasr that did not record reasons
+    again, _ = read_json(path)
+    assert again.review_frames.tolist() == [2, 3] and again.review_reasons == ["", ""]
+
+
+def test_suggest_txt_and_the_run_summary_say_why_frames_are_flagged() -> None:
+    ann = make_annotation(flag_reason=["", "", "no witness", "low score", "", ""])
+    lines = suggestion_lines(ann)  # frame 2 (flagged) first, then frame 4 (not flagged)
+    assert lines[0].endswith("  flagged (no witness)") and "flagged" not in lines[1]
+    older = make_annotation("b", flag_reason=["", "", "no witness", "", "", ""])  # frame 3's reason unknown
+    assert suggestion_lines(make_annotation())[0].endswith("flagged (reason not recorded)")
+    total = summary_total([summary_row(ann, "annotated"), summary_row(older, "kept")])
+    assert total["flag_reasons"] == {"no witness": 2, "low score": 1, "not recorded": 1}
+    assert sum(total["flag_reasons"].values()) == len(ann.review_frames) + len(older.review_frames)
+    text = summary_text({"total": total, "sequences": [summary_row(ann, "annotated")]}, Path("out"))
+    assert "flagged: 2 no witness, 1 low score, 1 not recorded" in text
 
 
 # --- registry -----------------------------------------------------------------------------------------------

@@ -364,6 +364,8 @@ def test_giving_an_earlier_file_again_restores_its_boxes_and_origins_stay(
         (lambda d: {k: v for k, v in d.items() if k != "image_size"}, "no 'image_size' key"),
         (lambda d: {**d, "direction": ["sideways"] * len(d["direction"])}, "unknown direction 'sideways'"),
         (lambda d: {**d, "keyframes": [0, 14.7, 60]}, "keyframes must be whole frame numbers"),
+        (lambda d: {**d, "failure_frames": [5], "failure_reasons": []}, "0 failure_reasons for 1 failure_"),
+        (lambda d: {**d, "failure_frames": [500], "failure_reasons": ["tied"]}, "failure frame 500 is out"),
     ],
 )
 def test_a_malformed_json_is_one_clear_line(clip, out: Path, tmp_path: Path, capsys, edit, message) -> None:  # noqa: ANN001

@@ -282,6 +282,27 @@ def test_the_timeline_scrubs_plays_jumps_and_an_edge_resizes_the_box(browser, se
     assert browser.execute_script("return app.zoom") > before
 
 
+def test_a_flagged_frame_says_why_in_the_list_and_over_the_frame(
+    browser, server: ReviewServer, run: Path
+) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    data = json.loads((run / "json" / "clip.json").read_text())
+    flagged = [f for f in data["failure_frames"] if f not in data["suggestions"]][0]
+    reason = data["failure_reasons"][data["failure_frames"].index(flagged)]
+    assert reason == "low score"  # the shipped T-Assess doubts KCF's boxes on the tiny clip
+    browser.get(server.address)
+    wait_for(browser, "!!(app.data && app.image)")
+    wait_for(browser, "document.querySelectorAll('#tocheck li').length > 1")
+    item = next(li for li in browser.find_elements(By.CSS_SELECTOR, "#tocheck li")
+                if li.text.startswith(f"frame {flagged} "))  # fmt: skip
+    assert item.text == f"frame {flagged} (flagged: {reason})"
+    assert "below the threshold" in item.get_attribute("title")  # hovering explains the reason
+    item.click()
+    wait_for(browser, f"app.frame === {flagged}")
+    assert f"flagged ({reason})" in browser.find_element(By.ID, "where").text
+
+
 def test_progress_is_kept_across_a_reload(browser, server: ReviewServer) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vasr.selection.model import TAssessNet
-from vasr.selection.select import select_directions
+from vasr.selection.select import FLAG_REASONS, select_directions
 from vasr.selection.windows import merge_window_scores, window_index, window_starts
 
 
@@ -112,6 +112,7 @@ def test_a_missing_direction_is_never_chosen_and_no_result_is_a_failure() -> Non
     out = _select("sel-fail", [0.5, 0.9, 0.9], [0.1, -0.9, 0.9], fv=fv, bv=bv)
     assert out.direction.tolist() == [0, 1, -1]
     assert out.failure.tolist() == [False, True, True]
+    assert out.reason.tolist() == ["", "low score", "no track"]  # what the human is told
     assert np.isnan(out.boxes[2]).all()
     out = _select("fwd", [0.5, 0.9, 0.9], [0.1, -0.9, 0.9], fv=fv, bv=bv)
     assert out.direction.tolist() == [0, 1, -1]
@@ -120,6 +121,16 @@ def test_a_missing_direction_is_never_chosen_and_no_result_is_a_failure() -> Non
 def test_keyframes_are_never_failures() -> None:
     out = _select("sel-fail", [-1.0, -1.0], [-1.0, -1.0], is_keyframe=np.array([True, False]))
     assert out.failure.tolist() == [False, True]
+
+
+def test_a_later_flag_keeps_the_first_reason_and_reasons_come_from_one_list() -> None:
+    out = _select("sel-fail", [0.5, -0.5, 0.5], [0.1, -0.9, 0.1]).flag(np.array([False, True, True]), "tied")
+    assert out.failure.tolist() == [False, True, True]
+    assert out.reason.tolist() == ["", "low score", "tied"]
+    assert set(out.reason.tolist()) - {""} <= set(FLAG_REASONS)
+    with pytest.raises(ValueError, match="unknown flag reason 'odd'"):
+        out.flag(np.ones(3, bool), "odd")
+    assert not _select("sel", [-0.5], [-0.9]).reason.any()  # only sel-fail flags
 
 
 def test_threshold_moves_the_failure_boundary() -> None:

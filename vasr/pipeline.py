@@ -49,7 +49,16 @@ from vasr.selection.candidates import (
     witness_overlap,
 )
 from vasr.selection.model import TAssessNet
-from vasr.selection.select import Fusion, Selection, Variant, fuse_agreeing, select_tracks
+from vasr.selection.select import (
+    BETWEEN_FLAGS,
+    NO_WITNESS,
+    TIED,
+    Fusion,
+    Selection,
+    Variant,
+    fuse_agreeing,
+    select_tracks,
+)
 from vasr.selection.suggest import (
     Suggestion,
     SuggestionRule,
@@ -207,9 +216,9 @@ class Annotator:
         )
         if variant == "sel-fail" and assessment.sources is not None:  # another tracker sees it elsewhere
             witnessed = witness_overlap(tracks, assessment.sources, selection.direction)
-            tossed = undecided(tracks, assessment.forward, assessment.backward)
-            failure = fill_flag_gaps(selection.failure | (witnessed < WITNESS_IOU) | tossed)
-            selection = replace(selection, failure=failure)
+            selection = selection.flag(witnessed < WITNESS_IOU, NO_WITNESS)
+            selection = selection.flag(undecided(tracks, assessment.forward, assessment.backward), TIED)
+            selection = selection.flag(fill_flag_gaps(selection.failure), BETWEEN_FLAGS)
         if self.fusion is None or variant not in ("sel", "sel-fail"):
             return selection
         return fuse_agreeing(tracks, selection, assessment.forward, assessment.backward, self.fusion)
@@ -275,6 +284,7 @@ class Annotator:
             image_size=sequence.image_size,
             frame_names=frame_names(sequence),
             outside=outside,
+            flag_reason=selection.reason,
         )
 
     def doubt(self, annotation: DenseAnnotation, tracks: SequenceTracks) -> np.ndarray:

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -582,10 +583,7 @@ class AnnotationRun:
             done()
         if self.config.suggest:
             atomic_write_text(self.folder.out / "suggest.txt", suggestions_text(annotations))
-        frames = sum(int(r["frames"]) for r in rows)
-        checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
-        total = {"sequences": len(rows), "frames": frames, "human_frames": checked}
-        total["labour_saved"] = 1.0 - checked / frames if frames else float("nan")
+        total = summary_total(rows)
         config, refined = self.config, self.annotator.refiner is not None
         settings = {
             "tracker": config.tracker,
@@ -609,6 +607,7 @@ def summary_row(ann: DenseAnnotation, status: str) -> dict[str, Any]:
         "frames": len(ann),
         "keyframes": len(ann.keyframes),
         "flagged": len(ann.review_frames),
+        "flag_reasons": dict(Counter(r or "not recorded" for r in ann.review_reasons).most_common()),
         "suggested": len(ann.suggestions),
         "unchecked": int(ann.unchecked.sum()),
         "labour_saved": ann.labour_saved,
@@ -617,11 +616,28 @@ def summary_row(ann: DenseAnnotation, status: str) -> dict[str, Any]:
     }
 
 
+def summary_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole run's line of the summary: frames, those a human boxes or checks, the labour saved, and
+    how many frames are flagged for each reason (most first)."""
+    frames = sum(int(r["frames"]) for r in rows)
+    checked = sum(int(r["keyframes"]) + int(r["flagged"]) for r in rows)
+    reasons = sum((Counter(r["flag_reasons"]) for r in rows), Counter())
+    return {
+        "sequences": len(rows),
+        "frames": frames,
+        "human_frames": checked,
+        "labour_saved": 1.0 - checked / frames if frames else float("nan"),
+        "flag_reasons": dict(reasons.most_common()),
+    }
+
+
 def summary_text(summary: dict[str, Any], out: Path) -> str:
     """The table and the closing line ``vasr annotate`` prints."""
     total = summary["total"]
+    reasons = ", ".join(f"{count} {reason}" for reason, count in total.get("flag_reasons", {}).items())
     return (
         render_table(summary["sequences"], [*SUMMARY_COLUMNS, "status"])
+        + (f"\nflagged: {reasons} (why: vasr annotate --help)" if reasons else "")
         + f"\n{total['frames']} frames, {total['human_frames']} for a human (keyframes + flagged): labour "
         f"saved {total['labour_saved']:.1%}; frames to box next in {out / 'suggest.txt'} "
         f"(or: vasr review {out})"

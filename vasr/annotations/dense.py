@@ -40,6 +40,8 @@ class DenseAnnotation:
             nothing independent checks their box, however confident its score.
         outside: (N,) bool, frames the human said are out of view (an ``outside`` keyframe up to the next
             keyframe): absent by their word, decided once, never flagged.
+        flag_reason: (N,) str, why each flagged frame is flagged (`vasr.selection.select.FLAG_REASONS`);
+            ``''`` at the other frames and where it is not known (a file from an earlier vasr).
     """
 
     name: str
@@ -54,6 +56,7 @@ class DenseAnnotation:
     suggestion_reasons: list[str] = field(default_factory=list)
     unchecked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     outside: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    flag_reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __post_init__(self) -> None:
         if not is_file_name(self.name):
@@ -85,6 +88,11 @@ class DenseAnnotation:
         self.unchecked = _per_frame(self.name, "unchecked", unchecked, count, bool)
         outside = np.zeros(count, bool) if not len(self.outside) else self.outside
         self.outside = _per_frame(self.name, "outside", outside, count, bool)
+        reason = np.full(count, "", dtype=object) if not len(self.flag_reason) else self.flag_reason
+        reason = _per_frame(self.name, "flag_reason", reason, count, object)
+        if not all(isinstance(r, str) for r in reason):
+            raise ValueError(f"{self.name}: flag_reason holds a value that is not text")
+        self.flag_reason = np.where(self.failure, reason, "").astype(object)
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -119,6 +127,11 @@ class DenseAnnotation:
     def review_frames(self) -> np.ndarray:
         """Sorted 0-based indices of the frames flagged for review: the reviewer's to-do list."""
         return np.flatnonzero(self.failure)
+
+    @property
+    def review_reasons(self) -> list[str]:
+        """Why each of `review_frames` is flagged, in the same order (``''`` where not known)."""
+        return [str(r) for r in self.flag_reason[self.review_frames]]
 
     def annotation_set(self) -> AnnotationSet:
         """The boxes, keyframes and failure frames, as ``vasr evaluate`` scores them."""

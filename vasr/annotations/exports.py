@@ -181,6 +181,7 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
     _attribute(attributes, "human_keyframe", "checkbox", "false", "false")
     _attribute(attributes, "review", "checkbox", "false", "false")
     _attribute(attributes, "suggestion_rank", "number", "0", f"0\n{max(len(ann.suggestions), 1)}\n1")
+    _attribute(attributes, "flag_reason", "text", "", "")  # why a flagged frame is to be reviewed
     size = ET.SubElement(task, "original_size")
     _text(size, "width", width)
     _text(size, "height", height)
@@ -209,6 +210,7 @@ def write_cvat_video(ann: DenseAnnotation, directory: str | Path, label: str = "
         for name, flag in (("human_keyframe", human[index]), ("review", review[index])):
             ET.SubElement(box, "attribute", {"name": name}).text = "true" if flag else "false"
         ET.SubElement(box, "attribute", {"name": "suggestion_rank"}).text = str(rank[index])
+        ET.SubElement(box, "attribute", {"name": "flag_reason"}).text = str(ann.flag_reason[index])
     ET.indent(root, space="  ")
     text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
     path = Path(directory) / f"{ann.name}.xml"
@@ -231,9 +233,10 @@ def write_json(
     ann: DenseAnnotation, directory: str | Path, extra: dict[str, object] | None = None
 ) -> list[Path]:
     """Everything in one file, ``<dir>/<name>.json``, for tools and notebooks: boxes 0-based ``x,y,w,h``
-    (``null`` for a frame without a box), keyframes and failure frames as 0-based indices, per-frame
-    quality (``null`` where none) and direction names, plus ``extra`` keys (``vasr annotate`` adds what
-    made the annotation). Strict JSON (no NaN), one key per line; :func:`read_json` reads it back exactly."""
+    (``null`` for a frame without a box), keyframes and failure frames as 0-based indices (and why each is
+    flagged), per-frame quality (``null`` where none) and direction names, plus ``extra`` keys (``vasr
+    annotate`` adds what made the annotation). Strict JSON (no NaN), one key per line; :func:`read_json`
+    reads it back exactly."""
     width, height = ann.image_size
     content = {
         "format_version": JSON_FORMAT_VERSION,
@@ -244,6 +247,7 @@ def write_json(
         "boxes": [row.tolist() if ok else None for row, ok in zip(ann.boxes, ann.has_box, strict=True)],
         "keyframes": ann.keyframes.tolist(),
         "failure_frames": ann.review_frames.tolist(),
+        "failure_reasons": ann.review_reasons,
         "quality": [None if np.isnan(q) else float(q) for q in ann.quality],
         "direction": [DIRECTION_NAMES[int(d)] for d in ann.direction],
         "frame_names": ann.frame_names,
@@ -289,6 +293,7 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
             **_open_suggestions(data),
             unchecked=np.isin(np.arange(data["num_frames"]), data.get("unchecked_frames", [])),
             outside=np.isin(np.arange(data["num_frames"]), data.get("outside_frames", [])),
+            flag_reason=_flag_reasons(data),
         )
     except KeyError as error:
         message = f"is not a vasr annotation JSON (no {error.args[0]!r} key)"
@@ -296,7 +301,7 @@ def read_json(path: str | Path) -> tuple[DenseAnnotation, dict[str, object]]:
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError) as error:
         raise AnnotationFormatError(path, f"is not a vasr annotation JSON ({error})") from None
     known = {"format_version", "name", "box_format", "image_size", "num_frames", "boxes", "keyframes",
-             "failure_frames", "quality", "direction", "frame_names", "suggestions",
+             "failure_frames", "failure_reasons", "quality", "direction", "frame_names", "suggestions",
              "suggestion_reasons", "unchecked_frames", "outside_frames", "labour_saved"}  # fmt: skip
     return ann, {k: v for k, v in data.items() if k not in known}
 
@@ -312,6 +317,24 @@ def _open_suggestions(data: dict) -> dict[str, object]:
         "suggestions": np.array([f for f, _ in open_], np.int64),
         "suggestion_reasons": [r for _, r in open_],
     }
+
+
+def _flag_reasons(data: dict) -> np.ndarray:
+    """Per frame, why it is flagged, from a JSON's failure frames and their reasons (none in a file from an
+    earlier vasr)."""
+    frames = [int(f) for f in data["failure_frames"]]
+    given = data.get("failure_reasons")
+    reasons = [""] * len(frames) if given is None else list(given)
+    if len(reasons) != len(frames):
+        raise ValueError(f"{len(reasons)} failure_reasons for {len(frames)} failure_frames")
+    per_frame = np.full(data["num_frames"], "", dtype=object)
+    for frame, reason in zip(frames, reasons, strict=True):
+        if not 0 <= frame < len(per_frame):
+            raise ValueError(f"failure frame {frame} is outside the {len(per_frame)} frames")
+        if not isinstance(reason, str):
+            raise ValueError(f"failure reason {reason!r} of frame {frame} is not text")
+        per_frame[frame] = reason
+    return per_frame
 
 
 def write_result_set(ann: DenseAnnotation, directory: str | Path) -> list[Path]:

@@ -14,7 +14,8 @@ HEADER = (
     "# CVAT), then rerun with --corrections. Columns: sequence, rank, frame (0-based), frame file, T-Assess\n"
     "# score of the kept box, the IoU that score reads as (it ranks frames; it is not a calibrated\n"
     "# estimate), why it is asked (unchecked: only one track reaches it, no second track checks its box;\n"
-    "# disagreement: the two tracks part there; low score), and 'flagged' where both directions failed.\n"
+    "# disagreement: the two tracks part there; low score), and 'flagged' with its reason where the frame\n"
+    "# is also flagged (vasr annotate --help says what each reason means).\n"
 )
 
 
@@ -27,7 +28,7 @@ def suggestion_lines(ann: DenseAnnotation) -> list[str]:
         shown = "n/a" if np.isnan(score) else f"{score:+.2f}"
         iou = "n/a" if np.isnan(score) else f"{predicted[frame]:.2f}"
         name = ann.frame_names[frame] or "-"
-        flag = "  flagged" if ann.failure[frame] else ""
+        flag = f"  flagged ({ann.flag_reason[frame] or 'reason not recorded'})" if ann.failure[frame] else ""
         reason = ann.suggestion_reasons[rank - 1] or "-"
         lines.append(f"{ann.name}\t{rank}\t{frame}\t{name}\t{shown}\t{iou}\t{reason}{flag}")
     return lines

@@ -32,6 +32,7 @@ from vasr.annotations.exports import read_json
 from vasr.atomic import atomic_write_text
 from vasr.errors import AnnotationFormatError, VasrError
 from vasr.run import RunBusyError, RunConfig, RunFolder, annotate_run, input_sequences
+from vasr.selection.select import FLAG_REASONS
 
 REVIEW_SOURCE = "review page"
 
@@ -134,6 +135,8 @@ class ReviewSession:
             "quality": [None if np.isnan(q) else float(q) for q in ann.quality],
             "keyframes": ann.keyframes.tolist(),
             "failure_frames": ann.review_frames.tolist(),
+            "failure_reasons": ann.review_reasons,
+            "flag_reason_help": FLAG_REASONS,
             "suggestions": ann.suggestions.tolist(),
             "suggestion_reasons": ann.suggestion_reasons,
             "unchecked": np.flatnonzero(ann.unchecked).tolist(),

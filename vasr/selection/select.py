@@ -10,7 +10,11 @@ variants:
 
 A direction without a result (an invisible keyframe could not start it, or the tail after the last keyframe
 has no backward run) is never chosen while the other one has a result; a frame with no result in either
-direction is always a failure frame in ``sel-fail`` and keeps a NaN box otherwise."""
+direction is always a failure frame in ``sel-fail`` and keeps a NaN box otherwise.
+
+Every flagged frame carries its reason (`FLAG_REASONS`), so the person who checks it knows what to look for:
+a frame no tracker reached, one every score doubts, or (with several trackers, `vasr.selection.candidates`)
+one where the trackers disagree with confidence."""
 
 from __future__ import annotations
 
@@ -28,16 +32,41 @@ from vasr.tracking.snippets import SequenceTracks
 Variant = Literal["fwd", "bwd", "sel", "sel-fail"]
 VARIANTS: tuple[str, ...] = ("fwd", "bwd", "sel", "sel-fail")
 
+NO_TRACK = "no track"
+LOW_SCORE = "low score"
+NO_WITNESS = "no witness"
+TIED = "tied"
+BETWEEN_FLAGS = "between flags"
+FLAG_REASONS: dict[str, str] = {
+    NO_TRACK: "no tracker has a box here",
+    LOW_SCORE: "every candidate's T-Assess score is below the threshold",
+    NO_WITNESS: "no other tracker's track overlaps the kept box: the trackers see the target in two places",
+    TIED: "the two directions have parted and their scores are too close to choose between them",
+    BETWEEN_FLAGS: "both neighbouring frames are flagged: a target lost on both sides is likely lost here",
+}
+"""Why a frame is flagged for a human, the first that applies in this order; the review page, the JSON
+export and ``suggest.txt`` show it."""
+
 
 @dataclass(frozen=True)
 class Selection:
     """Per frame: the chosen box, which direction it came from (0 forward, 1 backward, -1 none), its score,
-    and whether the frame is a failure frame for a human to check."""
+    whether the frame is a failure frame for a human to check, and why (a `FLAG_REASONS` key, "" where it
+    is not flagged)."""
 
     boxes: np.ndarray  # (N, 4) float64, NaN where no result
     direction: np.ndarray  # (N,) int8
     score: np.ndarray  # (N,) float64, NaN where no result
     failure: np.ndarray  # (N,) bool
+    reason: np.ndarray  # (N,) str
+
+    def flag(self, frames: np.ndarray, reason: str) -> Selection:
+        """This selection with ``frames`` (``(N,)`` bool) flagged too; a frame already flagged keeps its
+        first reason."""
+        if reason not in FLAG_REASONS:
+            raise ValueError(f"unknown flag reason {reason!r}; known: {', '.join(FLAG_REASONS)}")
+        new = np.asarray(frames, dtype=bool) & ~self.failure
+        return replace(self, failure=self.failure | new, reason=np.where(new, reason, self.reason))
 
 
 def select_directions(
@@ -70,12 +99,12 @@ def select_directions(
     boxes[direction < 0] = np.nan
     score = np.where(use_backward, b_score, f_score)
     score = np.where(np.isfinite(score), score, np.nan)
-    failure = np.zeros(len(direction), bool)
+    reason = np.full(len(direction), "", dtype=object)
     if variant == "sel-fail":
-        failure = (direction < 0) | ~(np.maximum(f_score, b_score) >= threshold)
-        if is_keyframe is not None:
-            failure &= ~np.asarray(is_keyframe, bool)
-    return Selection(boxes, direction, score, failure)
+        asked = np.ones(len(direction), bool) if is_keyframe is None else ~np.asarray(is_keyframe, bool)
+        reason[asked & ~(np.maximum(f_score, b_score) >= threshold)] = LOW_SCORE
+        reason[asked & (direction < 0)] = NO_TRACK
+    return Selection(boxes, direction, score, reason != "", reason)
 
 
 def select_tracks(

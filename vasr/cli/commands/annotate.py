@@ -25,11 +25,13 @@ from vasr.run import (
     annotate_run,
     summary_text,
 )
+from vasr.selection.select import FLAG_REASONS
 
 DESCRIPTION = (
     "Annotate every frame of a video, a frame folder or a dataset from a few human keyframe boxes: a tracker "
     "runs forward and backward between keyframes, T-Assess Net scores every box, the better direction is "
-    "kept, and frames where both directions score below --threshold are flagged for a human. Writes the "
+    "kept, and frames where both directions score below --threshold (or, with several trackers, where they "
+    "disagree) are flagged for a human. Writes the "
     "boxes in the formats of --formats under OUT/<format>/, a quality plot and a contact sheet of the "
     "flagged and weakest frames under OUT/review/, and OUT/summary.json. Each sequence's JSON records what "
     "made it (frames, keyframes, checkpoints, tracker, settings): a rerun into the same --out reuses a "
@@ -43,7 +45,10 @@ EPILOG = (
     "keyframe file, vasr's JSON after editing, or CVAT for video 1.1 XML exported after review; every "
     "corrected frame becomes a keyframe, only the snippets it touches are tracked again, and "
     "OUT/corrections/<sequence>.txt keeps every correction of every round. Without 'make train', the "
-    "T-Assess Net shipped in the package is used."
+    "T-Assess Net shipped in the package is used. Why a frame is flagged (the summary, the JSON's "
+    "failure_reasons, suggest.txt, the review page): "
+    + "; ".join(f"'{reason}': {why}" for reason, why in FLAG_REASONS.items())
+    + "."
 )
 
 

@@ -117,6 +117,7 @@ function draw() {
   const edited = app.frame in app.edits || (app.data.corrections && String(app.frame) in app.data.corrections);
   const keyframe = app.data.keyframes.includes(app.frame);
   const flagged = app.data.failure_frames.includes(app.frame);
+  const flagWhy = flagReason(app.data, app.frame);
   const colour = edited || keyframe ? "#3f3" : flagged ? "#f33" : "#39f";
   if (box) {
     ctx.strokeStyle = colour; ctx.lineWidth = 2;
@@ -129,13 +130,19 @@ function draw() {
   const why = rank >= 0 && app.data.suggestion_reasons[rank] ? ` (${app.data.suggestion_reasons[rank]})` : "";
   const unchecked = app.data.unchecked.includes(app.frame) ? " unchecked by a second track" : "";
   $("where").textContent = `${app.seq} frame ${app.frame}` + (app.data.frame_names[app.frame] ? ` (${app.data.frame_names[app.frame]})` : "") +
-    (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}${why}` : "") + (flagged ? " flagged" : "") + unchecked +
+    (keyframe ? " keyframe" : "") + (rank >= 0 ? ` suggestion ${rank + 1}${why}` : "") + (flagged ? ` flagged${flagWhy ? ` (${flagWhy})` : ""}` : "") + unchecked +
     (q == null ? "" : ` score ${q.toFixed(2)}`) + (box ? "" : " (no box: absent)") + (edited ? " corrected" : "") +
     (app.edits[app.frame] === OUTSIDE || app.data.outside.includes(app.frame) ? " out of view until the next box" : "");
   const pending = Object.keys(app.edits).length;
   $("save").disabled = STATIC || !pending;
   $("rerun").disabled = STATIC || (app.job && app.job.state === "running");
   for (const id of ["accept", "absent", "outside", "undo"]) $(id).disabled = !!STATIC;
+}
+
+// Why a flagged frame is flagged ("" where not flagged, or a file from an earlier vasr says nothing).
+function flagReason(d, frame) {
+  const i = d.failure_frames.indexOf(frame);
+  return i >= 0 && d.failure_reasons ? d.failure_reasons[i] || "" : "";
 }
 
 function corners(b) { return [[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1] + b[3]], [b[0] + b[2], b[1] + b[3]]]; }
@@ -229,8 +236,10 @@ function drawList() {
     const rank = app.page * PAGE + i + 1;
     li.value = rank;
     const s = d.suggestions.indexOf(f);
-    const why = s >= 0 && d.suggestion_reasons[s] ? d.suggestion_reasons[s] : d.failure_frames.includes(f) ? "flagged" : "";
+    const flagged = d.failure_frames.includes(f) ? "flagged" + (flagReason(d, f) ? `: ${flagReason(d, f)}` : "") : "";
+    const why = [s >= 0 ? d.suggestion_reasons[s] : "", flagged].filter(Boolean).join("; ");
     li.textContent = `frame ${f}` + (why ? ` (${why})` : "");
+    li.title = (d.flag_reason_help || {})[flagReason(d, f)] || "";
     li.classList.toggle("current", f === app.frame);
     li.classList.toggle("fixed", f in app.edits || (d.corrections && String(f) in d.corrections));
     li.onclick = () => show(f);

@@ -6,4 +6,4 @@ Architecture, in the order data flows:
 ``vasr.geometry`` holds the box maths every stage shares; ``vasr.baselines`` the non-learned annotators.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"

@@ -57,7 +57,15 @@ from vasr.geometry.boxes import box_iou, cxcywh_to_xywh, xywh_to_cxcywh
 from vasr.metrics import summarize
 from vasr.metrics.ranking import roc_auc
 from vasr.tables import csv_text, render_table
-from vasr.tracking.registry import SETS, build_batch_tracker, parse_tracker_options, tracker_config
+from vasr.tracking.registry import (
+    SETS,
+    UnknownTrackerError,
+    build_batch_tracker,
+    check_tracker_options,
+    options_for,
+    parse_tracker_options,
+    tracker_config,
+)
 from vasr.tracking.snippets import SequenceTracks, track_sequence
 
 DIRECTIONS = ("forward", "backward", "blend", "best-of-two")
@@ -437,8 +445,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a DCFConfig setting of the dcf presets (repeatable; VALUE in YAML: 0.3, true, [5, 8]), e.g. "
-        "--tracker-option end_weight=0 to measure dcf-accurate without its end filter",
+        help="a setting of the trackers that take it (repeatable; VALUE in YAML: 0.3, true, [5, 8]), e.g. "
+        "--tracker-option end_weight=0 to measure dcf-accurate without its end filter, or learning_rate=0.1 "
+        "for NanoTrack's size update; a KEY no tracker takes is an error",
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N sequences (quick run)")
     parser.add_argument("--threads", type=int, default=None, help="torch and OpenCV threads (default: as is)")
@@ -462,14 +471,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     started = time.time()
     try:
         options = parse_tracker_options(args.options)
+        check_tracker_options(options)
     except VasrError as error:
         raise SystemExit(f"--tracker-option: {error}") from None
     kept: dict[str, TrackerScores] = {}
 
-    def options_of(name: str) -> dict[str, Any] | None:
-        if name.startswith("nanotrack"):
-            return {"weights": str(args.nanotrack)}
-        return options if name.startswith("dcf") else None
+    def options_of(name: str) -> dict[str, Any]:
+        weights = {"weights": str(args.nanotrack)} if name.startswith("nanotrack") else {}
+        try:
+            return {**weights, **options_for(name, options)}  # each tracker the options it takes
+        except UnknownTrackerError:
+            return weights  # bench_tracker reports the name as unavailable
 
     rows = [bench_tracker(n, sequences, args.interval, args.folds, options_of(n), kept) for n in names]
     ensemble = ensemble_ceiling(kept)
@@ -478,7 +490,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         "root": str(args.root),
         "dataset": args.dataset,
         "interval": args.interval,
-        "dcf_options": options,
+        "tracker_options": options,
         "sequences": [s.name for s in sequences],
         "threads": {"torch": torch.get_num_threads(), "opencv": cv2.getNumThreads()},
         "opencv": cv2.__version__,

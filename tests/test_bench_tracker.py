@@ -152,7 +152,7 @@ def test_ratios(bench) -> None:
     )
 
 
-def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
+def test_each_tracker_gets_the_options_it_takes(bench, tmp_path: Path) -> None:
     root = tmp_path / "data"
     write_otb_sequence(root, "a", seed=0)
     out = tmp_path / "out"
@@ -163,9 +163,21 @@ def test_options_reach_the_dcf_presets_only(bench, tmp_path: Path) -> None:
     accurate, kcf = report["trackers"]
     assert accurate["config"]["end_weight"] == 0 and accurate["config"]["aspect_step"] == 1.02
     assert kcf["status"] == "ok"  # OpenCV's trackers take no DCF option
-    assert report["dcf_options"] == {"end_weight": 0, "aspect_step": 1.02}
+    assert report["tracker_options"] == {"end_weight": 0, "aspect_step": 1.02}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
         bench.main([*argv, "--tracker-option", "end_weight", "--json", str(out / "bad.json")])
+    with pytest.raises(SystemExit, match=r"no tracker takes the options \['end_wieght'\]"):
+        bench.main([*argv, "--tracker-option", "end_wieght=0", "--json", str(out / "bad.json")])
+
+
+def test_nanotracks_options_reach_nanotrack(bench, tmp_path: Path, nanotrack_weights: Path) -> None:
+    root = tmp_path / "data"
+    write_otb_sequence(root, "a", seed=0)
+    argv = ["--root", str(root), "--interval", "5", "--trackers", "nanotrack,dcf", "--folds", "0"]
+    argv += ["--nanotrack", str(nanotrack_weights), "--tracker-option", "learning_rate=0.1"]
+    report = bench.main([*argv, "--csv", str(tmp_path / "t.csv"), "--json", str(tmp_path / "t.json")])
+    nanotrack, dcf = report["trackers"]
+    assert nanotrack["config"]["learning_rate"] == 0.1 and dcf["status"] == "ok"
 
 
 def test_miou_by_progress_averages_each_slice_of_the_snippets(bench) -> None:

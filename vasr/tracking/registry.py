@@ -98,14 +98,19 @@ def _takes(name: str) -> set[str]:
     return named
 
 
-def options_for(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The ``options`` that tracker (or set) ``name`` takes, so one list of options can serve every tracker
-    of a run (an ablation's paper tracker and its product set). A key no registered tracker takes is a
-    `TrackerOptionError`."""
+def check_tracker_options(options: dict[str, Any]) -> None:
+    """A `TrackerOptionError` for the keys of ``options`` no registered tracker takes."""
     known = set().union(*(_takes(n) for n in TRACKERS if n != "dimp"))
     unknown = sorted(set(options) - known)
     if unknown:
         raise TrackerOptionError(f"no tracker takes the options {unknown}")
+
+
+def options_for(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The ``options`` that tracker (or set) ``name`` takes, so one list of options can serve every tracker
+    of a run (an ablation's paper tracker and its product set). A key no registered tracker takes is a
+    `TrackerOptionError`."""
+    check_tracker_options(options)
     taken = set().union(*(_takes(n) for n in SETS.get(name, (name,))))
     return {k: v for k, v in options.items() if k in taken}
 

@@ -51,14 +51,17 @@ export and ``suggest.txt`` show it."""
 @dataclass(frozen=True)
 class Selection:
     """Per frame: the chosen box, which direction it came from (0 forward, 1 backward, -1 none), its score,
-    whether the frame is a failure frame for a human to check, and why (a `FLAG_REASONS` key, "" where it
-    is not flagged)."""
+    and why the frame is a failure frame for a human to check (a `FLAG_REASONS` key, "" where it is not)."""
 
     boxes: np.ndarray  # (N, 4) float64, NaN where no result
     direction: np.ndarray  # (N,) int8
     score: np.ndarray  # (N,) float64, NaN where no result
-    failure: np.ndarray  # (N,) bool
     reason: np.ndarray  # (N,) str
+
+    @property
+    def failure(self) -> np.ndarray:
+        """``(N,)`` bool, the frames flagged for a human: those with a reason."""
+        return self.reason != ""
 
     def flag(self, frames: np.ndarray, reason: str) -> Selection:
         """This selection with ``frames`` (``(N,)`` bool) flagged too; a frame already flagged keeps its
@@ -66,7 +69,7 @@ class Selection:
         if reason not in FLAG_REASONS:
             raise ValueError(f"unknown flag reason {reason!r}; known: {', '.join(FLAG_REASONS)}")
         new = np.asarray(frames, dtype=bool) & ~self.failure
-        return replace(self, failure=self.failure | new, reason=np.where(new, reason, self.reason))
+        return replace(self, reason=np.where(new, reason, self.reason))
 
 
 def select_directions(
@@ -104,7 +107,7 @@ def select_directions(
         asked = np.ones(len(direction), bool) if is_keyframe is None else ~np.asarray(is_keyframe, bool)
         reason[asked & ~(np.maximum(f_score, b_score) >= threshold)] = LOW_SCORE
         reason[asked & (direction < 0)] = NO_TRACK
-    return Selection(boxes, direction, score, reason != "", reason)
+    return Selection(boxes, direction, score, reason)
 
 
 def select_tracks(

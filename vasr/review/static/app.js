@@ -236,10 +236,11 @@ function drawList() {
     const rank = app.page * PAGE + i + 1;
     li.value = rank;
     const s = d.suggestions.indexOf(f);
-    const flagged = d.failure_frames.includes(f) ? "flagged" + (flagReason(d, f) ? `: ${flagReason(d, f)}` : "") : "";
+    const reason = flagReason(d, f);
+    const flagged = d.failure_frames.includes(f) ? "flagged" + (reason ? `: ${reason}` : "") : "";
     const why = [s >= 0 ? d.suggestion_reasons[s] : "", flagged].filter(Boolean).join("; ");
     li.textContent = `frame ${f}` + (why ? ` (${why})` : "");
-    li.title = (d.flag_reason_help || {})[flagReason(d, f)] || "";
+    li.title = (d.flag_reason_help || {})[reason] || "";
     li.classList.toggle("current", f === app.frame);
     li.classList.toggle("fixed", f in app.edits || (d.corrections && String(f) in d.corrections));
     li.onclick = () => show(f);

@@ -12,13 +12,6 @@ usual penalties (change of scale and aspect, a cosine window around the last pos
 the size follows it at a rate set by the cell's score. The confidence is that cell's classification score;
 the classification map, resampled to ``response_size``, is the response map T-Assess reads.
 
-The box NanoTrack regresses has its own idea of a target's extent (how its training data boxed such things),
-which is not the human's: on one target it is persistently wider, on another taller. Over the first few frames
-of a track the target has barely changed, so NanoTrack's size there against the human's box is that bias.
-The box a track reports therefore keeps the human's size for the first ``anchor_frames`` steps and then
-changes it as NanoTrack's own size changes from that step on; the search itself follows NanoTrack's size.
-This reads only the start box, so a track stays one-ended.
-
 Weights are the user's own copy (never downloaded; see `find_weights`). The graphs were exported with batch
 1 baked in; `vasr.tracking.onnx_batch` rewrites their shapes in memory so a whole batch of tracks runs in
 one call.
@@ -102,7 +95,6 @@ class NanoTrackConfig:
     window_influence: float = 0.455  # share of the cosine window in the cell ranking
     penalty_k: float = 0.148  # how strongly a change of scale or aspect is penalised
     learning_rate: float = 0.37  # how fast the size follows the best cell (times its score)
-    anchor_frames: int = 0  # steps over which the reported size stays the human's (0: NanoTrack's own)
     response_size: int = RESPONSE_SIZE
 
 
@@ -146,17 +138,12 @@ class NanoTrack:
         window_influence: float = NanoTrackConfig.window_influence,
         penalty_k: float = NanoTrackConfig.penalty_k,
         learning_rate: float = NanoTrackConfig.learning_rate,
-        anchor_frames: int = NanoTrackConfig.anchor_frames,
         response_size: int = RESPONSE_SIZE,
     ) -> None:
         from vasr.tracking.onnx_batch import BatchedGraph
 
         backbone, head = find_weights(weights, version)
-        if anchor_frames < 0:
-            raise ValueError(f"anchor_frames must be >= 0, got {anchor_frames}")
-        self.settings = NanoTrackConfig(
-            version, window_influence, penalty_k, learning_rate, int(anchor_frames), response_size
-        )
+        self.settings = NanoTrackConfig(version, window_influence, penalty_k, learning_rate, response_size)
         self.config = {**asdict(self.settings), "weights": f"{_digest(backbone)}-{_digest(head)}"}
         self.response_size = response_size
         self.needs = NOTHING  # one-ended: the end keyframe's template did not pay (docs/trackers.md)
@@ -176,9 +163,6 @@ class NanoTrack:
         boxes = np.stack([check_init_box(f, b) for f, b in zip(frames, boxes, strict=True)])
         self.centres = boxes[:, :2] + boxes[:, 2:] / 2
         self.sizes = boxes[:, 2:].copy()
-        self.human_sizes = self.sizes.copy()
-        self.anchor_sizes = self.sizes.copy()  # NanoTrack's own size at step ``anchor_frames``
-        self.steps = 0
         self.min_sizes = np.minimum(self.sizes, 10.0)  # a box shrinks to 10 px, or the human's where smaller
         self.fill = np.stack([f.reshape(-1, 3).mean(0) for f in frames])
         self._templates = self._embed(frames, boxes)
@@ -235,21 +219,8 @@ class NanoTrack:
         responses = np.stack(
             [cv2.resize(m, (s.response_size,) * 2, interpolation=cv2.INTER_LINEAR) for m in maps]
         )
-        sizes = np.clip(self._reported_sizes(), self.min_sizes, image)
-        boxes = np.concatenate([self.centres - sizes / 2, sizes], axis=1)
+        boxes = np.concatenate([self.centres - self.sizes / 2, self.sizes], axis=1)
         return TrackBatch(boxes, scores[rows, best], responses)
-
-    def _reported_sizes(self) -> np.ndarray:
-        """The sizes this step reports: the human's for the first ``anchor_frames`` steps, then the human's
-        scaled by NanoTrack's own size change since then (module docstring)."""
-        self.steps += 1
-        anchor = self.settings.anchor_frames
-        if anchor == 0:
-            return self.sizes
-        if self.steps <= anchor:
-            self.anchor_sizes = self.sizes.copy()
-            return self.human_sizes.copy()
-        return self.human_sizes * self.sizes / self.anchor_sizes
 
 
 class NanoTrackV3(NanoTrack):

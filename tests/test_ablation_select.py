@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -31,9 +32,11 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     assert [row["method"] for row in table] == [
         "linear", "blend", "fwd", "bwd", "sel", "sel-fail", "sel + fusion", "sel-fail + fusion",
         "csrt: sel-fail", "csrt: sel-fail + fusion", "csrt: best-of-candidates (ceiling)",
+        "csrt: best candidate per snippet (ceiling)",
     ]  # fmt: skip
-    ceiling, product = table[-1], table[-2]
+    per_snippet, ceiling, product = table[-1], table[-2], table[-3]
     assert ceiling["miou"] >= product["miou"] and ceiling["failure_rate"] == 0.0  # no method: by the truth
+    assert per_snippet["miou"] <= ceiling["miou"] and per_snippet["failure_rate"] == 0.0
     markdown = (out / "table.md").read_text()
     assert "the paper's protocol on kcf" in markdown and "vasr's pipeline on csrt" in markdown
     assert "kcf sel-fail: of the" in markdown and "csrt sel-fail + fusion: of the" in markdown  # lost boxes
@@ -46,6 +49,24 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     # fusion changes boxes, never which frames are flagged
     assert (fused["evaluated"], fused_fail["evaluated"]) == (sel["evaluated"], sel_fail["evaluated"])
     assert fused_fail["labour_saved"] == sel_fail["labour_saved"]
+
+
+def test_the_per_snippet_ceiling_keeps_one_candidate_through_each_snippet() -> None:
+    sequence = make_sequence("s", 7)
+    truth = sequence.boxes
+    near, far = truth + [1.0, 0, 0, 0], truth + [3.0, 0, 0, 0]  # IoU about 0.8 and 0.5
+    forward, backward = near.copy(), far.copy()
+    forward[2], backward[2] = far[2], truth[2]  # frame 2: backward exact, forward far
+    forward[4:], backward[4:] = far[4:], near[4:]  # second snippet: backward is the better track
+    tracks = SimpleNamespace(
+        candidates=None, keyframes=np.array([0, 4, 6]),
+        forward=SimpleNamespace(boxes=forward), backward=SimpleNamespace(boxes=backward),
+    )  # fmt: skip
+    per_frame = select_cv.best_of_candidates(sequence, tracks)
+    per_snippet = select_cv.best_candidate_per_snippet(sequence, tracks)
+    np.testing.assert_array_equal(per_frame[2], truth[2])  # the per-frame ceiling switches at frame 2
+    np.testing.assert_array_equal(per_snippet[:4], forward[:4])  # one track holds through snippet 0-4
+    np.testing.assert_array_equal(per_snippet[4:], backward[4:])
 
 
 @pytest.mark.slow

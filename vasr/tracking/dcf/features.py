@@ -88,39 +88,11 @@ def group_energy(group: torch.Tensor) -> torch.Tensor:
     return group.pow(2).sum(dim=1).mean(dim=(-2, -1))
 
 
-class DeepFeatures:
-    """Stride-4 features of ImageNet-pretrained EfficientNet-Lite0 (stem and first three blocks, 24 channels)
-    pooled to the cell grid."""
-
-    def __init__(self, cell: int, blocks: int = 3) -> None:
-        from torch import nn
-
-        from vasr.pretrained import load_efficientnet_lite0
-
-        net = load_efficientnet_lite0()
-        self.net = nn.Sequential(net._conv_stem, net._bn0, net._swish, *net._blocks[:blocks]).eval()
-        self.net.requires_grad_(False)
-        self.cell = cell
-        self.stride = 4 if blocks <= 3 else 8
-
-    @torch.no_grad()
-    def __call__(self, patches: torch.Tensor) -> torch.Tensor:
-        self.net.to(patches.device)
-        x = self.net(patches * 2.0 - 1.0)
-        grid = patches.shape[-1] // self.cell
-        if x.shape[-1] != grid:
-            x = F.interpolate(x, size=(grid, grid), mode="bilinear", align_corners=False)
-        return x
-
-
 class FeatureExtractor:
-    """The feature groups (HOG, colour, with ``deep`` also `DeepFeatures`) on one grid of ``size // cell``
-    cells, as a list of tensors."""
+    """Both feature groups (HOG, colour) on one grid of ``size // cell`` cells, as a list of tensors."""
 
-    def __init__(self, cell: int, deep: int = 0) -> None:
+    def __init__(self, cell: int) -> None:
         self.cell = cell
-        self.deep = DeepFeatures(cell, deep) if deep else None
 
     def __call__(self, patches: torch.Tensor) -> list[torch.Tensor]:
-        groups = [hog_features(patches, self.cell), colour_features(patches, self.cell)]
-        return groups if self.deep is None else [*groups, self.deep(patches)]
+        return [hog_features(patches, self.cell), colour_features(patches, self.cell)]

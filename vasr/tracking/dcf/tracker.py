@@ -48,8 +48,6 @@ class DCFConfig:
     search_area: float = 3.0  # search window side / sqrt(target area)
     window_aspect: float = 0.5  # 0: square window, 1: window with the target's aspect
     colour_weight: float = 0.5  # of the colour group against HOG's
-    deep_weight: float = 0.0  # of EfficientNet-Lite0's early features against HOG's (0: not computed)
-    deep_blocks: int = 3  # its blocks: 3 (stride 4, 24 channels) or 5 (stride 8, 40 channels)
     sigma: float = 0.1  # label width / sqrt(target area in cells)
     lam: float = 1e-2  # ridge penalty
     # The online filter solves for all channels jointly over its history (MCCF: a channel covariance per
@@ -119,8 +117,8 @@ class DCFTracker:
         self.response_size = self.settings.response_size
         self.grid = self.settings.template // self.settings.cell
         s = self.settings
-        self._features = FeatureExtractor(s.cell, s.deep_blocks if s.deep_weight > 0 else 0)
-        self._weights = [1.0, s.colour_weight] + ([s.deep_weight] if s.deep_weight > 0 else [])
+        self._features = FeatureExtractor(s.cell)
+        self._weights = [1.0, s.colour_weight]
         self._window = filters.cosine_window(self.grid, self.device)
         self._variants = size_variants(s.scale_step, s.aspect_step)
         self._count = 0

@@ -32,11 +32,13 @@ def test_the_selection_ablation_scores_every_variant_and_baseline(tiny_root: Pat
     assert [row["method"] for row in table] == [
         "linear", "blend", "fwd", "bwd", "sel", "sel-fail", "sel + fusion", "sel-fail + fusion",
         "csrt: sel-fail", "csrt: sel-fail + fusion", "csrt: best-of-candidates (ceiling)",
+        "csrt: best candidate by its neighbours' truth (oracle)",
         "csrt: best candidate per snippet (ceiling)",
     ]  # fmt: skip
-    per_snippet, ceiling, product = table[-1], table[-2], table[-3]
+    per_snippet, by_neighbours, ceiling, product = table[-1], table[-2], table[-3], table[-4]
     assert ceiling["miou"] >= product["miou"] and ceiling["failure_rate"] == 0.0  # no method: by the truth
     assert per_snippet["miou"] <= ceiling["miou"] and per_snippet["failure_rate"] == 0.0
+    assert by_neighbours["miou"] <= ceiling["miou"] and by_neighbours["failure_rate"] == 0.0
     markdown = (out / "table.md").read_text()
     assert "the paper's protocol on kcf" in markdown and "vasr's pipeline on csrt" in markdown
     assert "kcf sel-fail: of the" in markdown and "csrt sel-fail + fusion: of the" in markdown  # lost boxes
@@ -67,6 +69,25 @@ def test_the_per_snippet_ceiling_keeps_one_candidate_through_each_snippet() -> N
     np.testing.assert_array_equal(per_frame[2], truth[2])  # the per-frame ceiling switches at frame 2
     np.testing.assert_array_equal(per_snippet[:4], forward[:4])  # one track holds through snippet 0-4
     np.testing.assert_array_equal(per_snippet[4:], backward[4:])
+
+
+def test_the_neighbours_oracle_chooses_by_the_frames_beside_it_never_the_frame_itself() -> None:
+    sequence = make_sequence("s", 9)
+    truth = sequence.boxes
+    near, far = truth + [1.0, 0, 0, 0], truth + [3.0, 0, 0, 0]  # IoU about 0.8 and 0.5
+    forward, backward = near.copy(), far.copy()
+    forward[3], backward[3] = truth[3] + [8.0, 0, 0, 0], truth[3]  # frame 3: forward off, backward exact
+    forward[7], backward[7] = np.nan, far[7]  # frame 7: only backward has a box, a poor one
+    tracks = SimpleNamespace(
+        candidates=None, keyframes=np.array([0, 8]),
+        forward=SimpleNamespace(boxes=forward), backward=SimpleNamespace(boxes=backward),
+    )  # fmt: skip
+    chosen = select_cv.best_candidate_by_neighbours(sequence, tracks)
+    np.testing.assert_array_equal(select_cv.best_of_candidates(sequence, tracks)[3], truth[3])
+    np.testing.assert_array_equal(chosen[3], forward[3])  # frames 2 and 4 say forward, not frame 3's truth
+    np.testing.assert_array_equal(chosen[7], far[7])  # the only box there, however its neighbours look
+    np.testing.assert_array_equal(chosen[[2, 4]], far[[2, 4]])  # beside frame 3, backward's exact box wins
+    np.testing.assert_array_equal(chosen[[1, 5]], near[[1, 5]])
 
 
 @pytest.mark.slow

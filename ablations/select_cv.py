@@ -188,6 +188,12 @@ def candidate_boxes(tracks: SequenceTracks) -> np.ndarray:
     return np.stack([getattr(m, d).boxes for m in members for d in ("forward", "backward")])
 
 
+def visible_iou(sequence: Sequence, boxes: np.ndarray) -> np.ndarray:
+    """``(C, N)``: each candidate's IoU with the ground truth, 0 where it has no box or the target is not
+    visible (what the oracles sum over frames)."""
+    return np.nan_to_num(box_iou(boxes, sequence.boxes[None]).numpy(), nan=0.0) * sequence.visible
+
+
 def best_of_candidates(sequence: Sequence, tracks: SequenceTracks) -> np.ndarray:
     """Per frame the candidate box with the highest IoU with the ground truth: no method, the ceiling of any
     selection."""
@@ -201,7 +207,7 @@ def best_candidate_per_snippet(sequence: Sequence, tracks: SequenceTracks) -> np
     visible frames: the ceiling of a selection that picks a tracker and direction per snippet and keeps it.
     What the per-frame ceiling adds over it only a choice that switches inside snippets can reach."""
     boxes = candidate_boxes(tracks)
-    iou = np.nan_to_num(box_iou(boxes, sequence.boxes[None]).numpy(), nan=0.0) * sequence.visible
+    iou = visible_iou(sequence, boxes)
     start, _ = enclosing_keyframes(tracks.keyframes, len(sequence))
     best = boxes[0].copy()
     for snippet in np.unique(start):
@@ -217,7 +223,7 @@ def best_candidate_by_neighbours(sequence: Sequence, tracks: SequenceTracks, rea
     what only the frame's own human box can tell: its annotation's jitter, and candidates trading places for
     a single frame."""
     boxes = candidate_boxes(tracks)
-    iou = np.nan_to_num(box_iou(boxes, sequence.boxes[None]).numpy(), nan=0.0) * sequence.visible
+    iou = visible_iou(sequence, boxes)
     padded = np.pad(iou, ((0, 0), (reach, reach)))
     n = len(sequence)
     around = sum(padded[:, reach + k : reach + k + n] for k in range(-reach, reach + 1) if k)

@@ -226,7 +226,5 @@ class NanoTrack:
 class NanoTrackV3(NanoTrack):
     """`NanoTrack` with version 3's weights (its head runs one track at a time, `onnx_batch`)."""
 
-    name = "nanotrack-v3"
-
     def __init__(self, version: int = 3, **options) -> None:  # noqa: ANN003 - NanoTrack's keywords
         super().__init__(version, **options)

@@ -21,7 +21,7 @@ TRACKERS: dict[str, str] = {
     "nanotrack": "vasr.tracking.nanotrack:NanoTrack",
     "nanotrack-v3": "vasr.tracking.nanotrack:NanoTrackV3",
 }
-SETS: dict[str, tuple[str, ...]] = {"ensemble": ("dcf-accurate", "nanotrack"), "ensemble-v3": ("dcf-accurate", "nanotrack-v3")}
+SETS: dict[str, tuple[str, ...]] = {"ensemble": ("dcf-accurate", "nanotrack")}
 """Tracker sets by name (`TrackerSet`): the first member is the one whose tracks a single-tracker view shows
 (the baselines' blend); options given to a set go to the members that take them."""
 
